@@ -1,0 +1,584 @@
+import { CowshareError, type ErrorCode } from '../errors.js';
+import { hashAddress, hashCapacity, hashPrimitive, hashString, homeBucket } from './hash.js';
+import type { Image } from './image.js';
+import {
+  Boxed,
+  Const,
+  constantSlot,
+  DENSE_ARRAY_MAX,
+  ERROR_NAMES,
+  ESCAPE,
+  HASH_MIN,
+  Kind,
+  SMALL_INT_MAX,
+  SMALL_INT_MIN,
+  VIEW_TYPE_DATAVIEW,
+  VIEW_TYPES,
+} from './layout.js';
+import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
+
+export interface PackOptions extends WriterOptions {}
+
+/**
+ * Packs a value graph into an image: everything `structuredClone` can copy, with the same semantics
+ * (FORMAT.md §5). Values that cannot be packed throw a CowshareError whose message starts with the path
+ * to them; an exception thrown by a getter propagates as it is.
+ */
+export function pack(value: unknown, options?: PackOptions): Image {
+  const packer = new Packer(new ImageWriter(options));
+  let root: Ref;
+  try {
+    root = packer.encode(value);
+  } catch (error) {
+    if (error instanceof PackFailure) throw error.toError();
+    throw error;
+  }
+  return packer.finish(root);
+}
+
+const UNDEFINED = inlineRef(constantSlot(Const.Undefined));
+const NULL = inlineRef(constantSlot(Const.Null));
+const FALSE = inlineRef(constantSlot(Const.False));
+const TRUE = inlineRef(constantSlot(Const.True));
+const HOLE = inlineRef(constantSlot(Const.Hole));
+const EMPTY_STRING = inlineRef(constantSlot(Const.EmptyString));
+const ABSENT = inlineRef(constantSlot(Const.Absent));
+const NAN = inlineRef(constantSlot(Const.NaN));
+const NEGATIVE_ZERO = inlineRef(constantSlot(Const.NegativeZero));
+const INFINITY = inlineRef(constantSlot(Const.Infinity));
+const NEGATIVE_INFINITY = inlineRef(constantSlot(Const.NegativeInfinity));
+
+/**
+ * A refusal on its way up: each container it passes adds its part of the path, so the path costs
+ * nothing unless something fails.
+ */
+class PackFailure {
+  private readonly parts: string[] = [];
+  constructor(
+    private readonly code: ErrorCode,
+    private readonly reason: string,
+  ) {}
+
+  static rethrow(error: unknown, part: string): never {
+    if (error instanceof PackFailure) error.parts.push(part);
+    else if (error instanceof CowshareError && error.code === 'LIMIT') {
+      const failure = new PackFailure('LIMIT', error.message);
+      failure.parts.push(part);
+      throw failure;
+    }
+    throw error;
+  }
+
+  toError(): CowshareError {
+    return new CowshareError(this.code, `$${this.parts.reverse().join('')}: ${this.reason}`);
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const propertyPart = (key: string): string => (IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+function keyPart(key: unknown): string {
+  if (typeof key === 'string') return JSON.stringify(key);
+  if (typeof key === 'bigint') return `${key}n`;
+  if (typeof key === 'object' && key !== null) return `<${Object.prototype.toString.call(key).slice(8, -1)}>`;
+  return String(key);
+}
+
+/** A node of the shape transition tree: the shape reached by adding keys in order from the empty one. */
+interface ShapeNode {
+  next: Map<string, ShapeNode> | undefined;
+  /** Index in the shape table, or -1 before an object of this shape is written. */
+  index: number;
+}
+
+/** Tags of objects `structuredClone` refuses; other exotic objects are packed as plain objects. */
+const REFUSED_TAGS: Readonly<Record<string, string>> = {
+  WeakMap: 'WeakMaps cannot be packed',
+  WeakSet: 'WeakSets cannot be packed',
+  WeakRef: 'WeakRefs cannot be packed',
+  FinalizationRegistry: 'FinalizationRegistries cannot be packed',
+  Promise: 'Promises cannot be packed',
+  Symbol: 'Symbol objects cannot be packed',
+  Generator: 'generators cannot be packed',
+  AsyncGenerator: 'async generators cannot be packed',
+};
+
+const asciiEncoder = new TextEncoder();
+
+/** Walks a value depth-first and writes its nodes (FORMAT.md §8 fixes the order, for determinism). */
+class Packer {
+  /** Every string written, by its address: each distinct string is stored once. */
+  private readonly strings = new Map<string, Ref>();
+  /** Every object written, by its address: shared references and cycles are stored once. */
+  private readonly objects = new Map<object, Ref>();
+  private readonly shapes: ShapeNode = { next: undefined, index: -1 };
+  private readonly shapeAddresses: Ref[] = [];
+
+  constructor(private readonly writer: ImageWriter) {}
+
+  finish(root: Ref): Image {
+    return this.writer.finish(root, this.shapeAddresses);
+  }
+
+  encode(value: unknown): Ref {
+    switch (typeof value) {
+      case 'number':
+        return this.number(value);
+      case 'string':
+        return value.length === 0 ? EMPTY_STRING : this.string(value);
+      case 'boolean':
+        return value ? TRUE : FALSE;
+      case 'undefined':
+        return UNDEFINED;
+      case 'bigint':
+        return this.bigint(value);
+      case 'object':
+        return value === null ? NULL : (this.objects.get(value) ?? this.object(value));
+      case 'function':
+        throw new PackFailure('UNPACKABLE', 'functions cannot be packed');
+      default:
+        throw new PackFailure('UNPACKABLE', 'symbols cannot be packed');
+    }
+  }
+
+  /** Allocates a node of `kind` with `words` body words after a (possibly escaped) info field. */
+  private node(kind: Kind, info: number, words: number, alignment = 4): Ref {
+    const escaped = info >= ESCAPE;
+    const address = this.writer.alloc(4 * (1 + (escaped ? 1 : 0) + words), alignment);
+    const body = this.writer.header(address, kind, escaped ? ESCAPE : info);
+    if (escaped) this.words(address)[body >>> 2] = info;
+    this.writer.nodeCount++;
+    return address;
+  }
+
+  /** The word view of the segment holding `address`; fetch it again after writing children (it may grow). */
+  private words(address: Ref): Uint32Array {
+    return this.writer.segments[segmentOf(address)]!.words;
+  }
+
+  /** First body word index of the node at `address` whose info is `info`. */
+  private bodyWord(address: Ref, info: number): number {
+    return ((address % SEGMENT_SPAN) >>> 2) + (info >= ESCAPE ? 2 : 1);
+  }
+
+  /** Stores `ref` in the slot at word `word` of the segment holding `address`. */
+  private setSlot(address: Ref, word: number, ref: Ref): void {
+    const segment = segmentOf(address);
+    this.writer.segments[segment]!.words[word] = this.writer.slotIn(segment, ref);
+  }
+
+  private number(n: number): Ref {
+    if (n === (n | 0) && n >= SMALL_INT_MIN && n <= SMALL_INT_MAX) {
+      if (n !== 0 || 1 / n > 0) return inlineRef(((n << 1) | 1) >>> 0);
+      return NEGATIVE_ZERO;
+    }
+    if (Number.isNaN(n)) return NAN;
+    if (n === Number.POSITIVE_INFINITY) return INFINITY;
+    if (n === Number.NEGATIVE_INFINITY) return NEGATIVE_INFINITY;
+    return this.float(Kind.Float64, n);
+  }
+
+  private float(kind: Kind.Float64 | Kind.Date, n: number): Ref {
+    const address = this.node(kind, 0, 2);
+    const segment = this.writer.segments[segmentOf(address)]!;
+    segment.view.setFloat64((address % SEGMENT_SPAN) + 4, n, true);
+    return address;
+  }
+
+  private string(s: string): Ref {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    const length = s.length;
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    const bytes = ascii ? length : 2 * length;
+    const address = this.node(ascii ? Kind.StringAscii : Kind.StringUtf16, length, Math.ceil(bytes / 4));
+    const segment = this.writer.segments[segmentOf(address)]!;
+    const start = this.bodyWord(address, length) * 4;
+    if (!ascii) {
+      for (let i = 0; i < length; i++) segment.view.setUint16(start + 2 * i, s.charCodeAt(i), true);
+    } else if (length > 32) {
+      asciiEncoder.encodeInto(s, segment.bytes.subarray(start, start + length));
+    } else {
+      const out = segment.bytes;
+      for (let i = 0; i < length; i++) out[start + i] = s.charCodeAt(i);
+    }
+    this.strings.set(s, address);
+    return address;
+  }
+
+  /** A BigInt as sign and u32 limbs, least significant first (FORMAT.md §5). */
+  private bigint(n: bigint): Ref {
+    const negative = n < 0n;
+    const hex = (negative ? -n : n).toString(16);
+    const limbs = n === 0n ? 0 : Math.ceil(hex.length / 8);
+    const address = this.node(negative ? Kind.BigIntNegative : Kind.BigIntPositive, limbs, limbs);
+    const words = this.words(address);
+    const body = this.bodyWord(address, limbs);
+    for (let i = 0; i < limbs; i++) {
+      const end = hex.length - 8 * i;
+      words[body + i] = Number.parseInt(hex.slice(Math.max(0, end - 8), end), 16);
+    }
+    return address;
+  }
+
+  private object(o: object): Ref {
+    if (Array.isArray(o)) return this.array(o);
+    const proto = Object.getPrototypeOf(o);
+    if (proto === Object.prototype || proto === null) return this.plain(o as Record<string, unknown>);
+    if (o instanceof Map) return this.map(o);
+    if (o instanceof Set) return this.set(o);
+    if (o instanceof Date) return this.date(o);
+    if (ArrayBuffer.isView(o)) return this.typedArray(o);
+    if (o instanceof ArrayBuffer) return this.arrayBuffer(o, false);
+    if (o instanceof SharedArrayBuffer) return this.arrayBuffer(o, true);
+    if (o instanceof RegExp) return this.regexp(o);
+    if (o instanceof Error) return this.error(o);
+    return this.exotic(o);
+  }
+
+  /**
+   * Objects that `instanceof` did not recognise: other realms' built-ins (by brand check, since a
+   * toStringTag can lie), boxed primitives, refused kinds, and class instances (packed as plain objects).
+   */
+  private exotic(o: object): Ref {
+    const tag = Object.prototype.toString.call(o).slice(8, -1);
+    const refused = REFUSED_TAGS[tag];
+    if (refused !== undefined) throw new PackFailure('UNPACKABLE', refused);
+    const brand = brandOf(o, tag);
+    switch (brand) {
+      case 'Map':
+        return this.map(o as Map<unknown, unknown>);
+      case 'Set':
+        return this.set(o as Set<unknown>);
+      case 'Date':
+        return this.date(o as Date);
+      case 'ArrayBuffer':
+        return this.arrayBuffer(o as ArrayBuffer, false);
+      case 'SharedArrayBuffer':
+        return this.arrayBuffer(o as SharedArrayBuffer, true);
+      case 'RegExp':
+        return this.regexp(o as RegExp);
+      case 'Error':
+        return this.error(o as Error);
+      case 'Boolean':
+        return this.boxed(o, Boxed.Boolean, Boolean.prototype.valueOf.call(o));
+      case 'Number':
+        return this.boxed(o, Boxed.Number, Number.prototype.valueOf.call(o));
+      case 'String':
+        return this.boxed(o, Boxed.String, String.prototype.valueOf.call(o));
+      case 'BigInt':
+        return this.boxed(o, Boxed.BigInt, BigInt.prototype.valueOf.call(o));
+      default:
+        return this.plain(o as Record<string, unknown>);
+    }
+  }
+
+  private plain(o: Record<string, unknown>): Ref {
+    const keys = Object.keys(o);
+    const shape = this.shape(keys);
+    const address = this.node(Kind.Object, shape, keys.length);
+    this.objects.set(o, address);
+    const body = this.bodyWord(address, shape);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      let ref: Ref;
+      try {
+        ref = this.encode(o[key]);
+      } catch (error) {
+        PackFailure.rethrow(error, propertyPart(key));
+      }
+      this.setSlot(address, body + i, ref);
+    }
+    return address;
+  }
+
+  /** The shape index for an ordered key list, writing the SHAPE node on first use. */
+  private shape(keys: readonly string[]): number {
+    let node = this.shapes;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      let next = node.next?.get(key);
+      if (next === undefined) {
+        next = { next: undefined, index: -1 };
+        node.next ??= new Map();
+        node.next.set(key, next);
+      }
+      node = next;
+    }
+    if (node.index < 0) {
+      const count = keys.length;
+      const hashed = count >= HASH_MIN;
+      const address = this.node(Kind.Shape, count, count + (hashed ? 1 + hashCapacity(count) : 0));
+      this.writer.nodeCount--; // a shape is not a value node
+      const body = this.bodyWord(address, count);
+      for (let i = 0; i < count; i++) this.setSlot(address, body + i, this.string(keys[i]!));
+      if (hashed) this.hashIndex(address, body + count, keys.map(hashString));
+      node.index = this.shapeAddresses.push(address) - 1;
+    }
+    return node.index;
+  }
+
+  /** Writes a hash index (capacity word, then buckets) at word `at` for keys with these hashes. */
+  private hashIndex(address: Ref, at: number, hashes: ArrayLike<number>): void {
+    const words = this.words(address);
+    const capacity = hashCapacity(hashes.length);
+    words[at] = capacity;
+    const buckets = at + 1;
+    for (let i = 0; i < hashes.length; i++) {
+      let b = homeBucket(hashes[i]!, capacity);
+      while (words[buckets + b] !== 0) b = b + 1 === capacity ? 0 : b + 1;
+      words[buckets + b] = i + 1;
+    }
+  }
+
+  private array(a: unknown[]): Ref {
+    const length = a.length;
+    const keys = Object.keys(a);
+    // Object.keys lists integer indices first, ascending, then other keys: n keys ending with
+    // index n-1 means every index is present and nothing else is.
+    if (keys.length === length && (length === 0 || keys[length - 1] === String(length - 1))) {
+      return this.denseArray(a, false);
+    }
+    let present = keys.length;
+    while (present > 0 && !isArrayIndex(keys[present - 1]!)) present--;
+    if (present === keys.length && (length <= DENSE_ARRAY_MAX || 2 * present >= length)) {
+      return this.denseArray(a, true);
+    }
+    return this.sparseArray(a, keys, present);
+  }
+
+  private denseArray(a: unknown[], holes: boolean): Ref {
+    const length = a.length;
+    const address = this.node(Kind.Array, length, length);
+    this.objects.set(a, address);
+    const body = this.bodyWord(address, length);
+    for (let i = 0; i < length; i++) {
+      const item = a[i];
+      let ref: Ref;
+      if (holes && item === undefined && !(i in a)) ref = HOLE;
+      else {
+        try {
+          ref = this.encode(item);
+        } catch (error) {
+          PackFailure.rethrow(error, `[${i}]`);
+        }
+      }
+      this.setSlot(address, body + i, ref);
+    }
+    return address;
+  }
+
+  /** Arrays with few of their indices present, or with non-index properties (FORMAT.md §5). */
+  private sparseArray(a: unknown[], keys: readonly string[], present: number): Ref {
+    const address = this.node(Kind.SparseArray, present, 2 + 2 * present);
+    this.objects.set(a, address);
+    const body = this.bodyWord(address, present);
+    this.words(address)[body] = a.length;
+    let extras: Ref = UNDEFINED;
+    if (present < keys.length) {
+      // The non-index properties become an OBJECT. Define, never assign: a key such as __proto__
+      // must stay data.
+      const props: Record<string, unknown> = {};
+      for (let i = present; i < keys.length; i++) {
+        const key = keys[i]!;
+        let value: unknown;
+        try {
+          value = a[key as unknown as number];
+        } catch (error) {
+          PackFailure.rethrow(error, propertyPart(key));
+        }
+        Object.defineProperty(props, key, { value, enumerable: true, writable: true, configurable: true });
+      }
+      extras = this.plain(props);
+    }
+    this.setSlot(address, body + 1, extras);
+    for (let i = 0; i < present; i++) {
+      const index = Number(keys[i]);
+      this.words(address)[body + 2 + 2 * i] = index;
+      let ref: Ref;
+      try {
+        ref = this.encode(a[index]);
+      } catch (error) {
+        PackFailure.rethrow(error, `[${index}]`);
+      }
+      this.setSlot(address, body + 3 + 2 * i, ref);
+    }
+    return address;
+  }
+
+  private map(m: Map<unknown, unknown>): Ref {
+    const count = m.size;
+    const hashed = count >= HASH_MIN;
+    const address = this.node(Kind.Map, count, 2 * count + (hashed ? 1 + hashCapacity(count) : 0));
+    this.objects.set(m, address);
+    const body = this.bodyWord(address, count);
+    const hashes = hashed ? new Uint32Array(count) : undefined;
+    let i = 0;
+    for (const [key, value] of m) {
+      if (i === count) break;
+      let keyRef: Ref;
+      let valueRef: Ref;
+      try {
+        keyRef = this.encode(key);
+      } catch (error) {
+        PackFailure.rethrow(error, `.keys()[${i}]`);
+      }
+      try {
+        valueRef = this.encode(value);
+      } catch (error) {
+        PackFailure.rethrow(error, `.get(${keyPart(key)})`);
+      }
+      this.setSlot(address, body + 2 * i, keyRef);
+      this.setSlot(address, body + 2 * i + 1, valueRef);
+      if (hashes) hashes[i] = hashKey(key, keyRef);
+      i++;
+    }
+    if (i !== count) throw new PackFailure('UNPACKABLE', 'the Map changed while it was being packed');
+    if (hashes) this.hashIndex(address, body + 2 * count, hashes);
+    return address;
+  }
+
+  private set(s: Set<unknown>): Ref {
+    const count = s.size;
+    const hashed = count >= HASH_MIN;
+    const address = this.node(Kind.Set, count, count + (hashed ? 1 + hashCapacity(count) : 0));
+    this.objects.set(s, address);
+    const body = this.bodyWord(address, count);
+    const hashes = hashed ? new Uint32Array(count) : undefined;
+    let i = 0;
+    for (const member of s) {
+      if (i === count) break;
+      let ref: Ref;
+      try {
+        ref = this.encode(member);
+      } catch (error) {
+        PackFailure.rethrow(error, `.values()[${i}]`);
+      }
+      this.setSlot(address, body + i, ref);
+      if (hashes) hashes[i] = hashKey(member, ref);
+      i++;
+    }
+    if (i !== count) throw new PackFailure('UNPACKABLE', 'the Set changed while it was being packed');
+    if (hashes) this.hashIndex(address, body + count, hashes);
+    return address;
+  }
+
+  private date(d: Date): Ref {
+    const address = this.float(Kind.Date, Date.prototype.getTime.call(d));
+    this.objects.set(d, address);
+    return address;
+  }
+
+  private regexp(r: RegExp): Ref {
+    const address = this.node(Kind.RegExp, 0, 2);
+    this.objects.set(r, address);
+    const body = this.bodyWord(address, 0);
+    const source = r.source;
+    const flags = r.flags;
+    this.setSlot(address, body, source.length === 0 ? EMPTY_STRING : this.string(source));
+    this.setSlot(address, body + 1, flags.length === 0 ? EMPTY_STRING : this.string(flags));
+    return address;
+  }
+
+  private arrayBuffer(buffer: ArrayBuffer | SharedArrayBuffer, shared: boolean): Ref {
+    const length = buffer.byteLength;
+    // ARRAY_BUFFER bodies start 8-aligned: header word, length word, then the bytes.
+    const address = this.node(Kind.ArrayBuffer, shared ? 1 : 0, 1 + Math.ceil(length / 4), 8);
+    this.objects.set(buffer, address);
+    const segment = this.writer.segments[segmentOf(address)]!;
+    const start = address % SEGMENT_SPAN;
+    segment.words[(start >>> 2) + 1] = length;
+    segment.bytes.set(new Uint8Array(buffer), start + 8);
+    return address;
+  }
+
+  private typedArray(view: ArrayBufferView): Ref {
+    const name = Object.prototype.toString.call(view).slice(8, -1);
+    const type = name === 'DataView' ? VIEW_TYPE_DATAVIEW : VIEW_TYPES.findIndex((c) => c?.name === name);
+    if (type <= 0) throw new PackFailure('UNPACKABLE', `${name} views cannot be packed`);
+    const address = this.node(Kind.TypedArray, type, 3);
+    this.objects.set(view, address);
+    const body = this.bodyWord(address, type);
+    const length = type === VIEW_TYPE_DATAVIEW ? view.byteLength : (view as Uint8Array).length;
+    const buffer = this.encode(view.buffer);
+    this.setSlot(address, body, buffer);
+    const words = this.words(address);
+    words[body + 1] = view.byteOffset;
+    words[body + 2] = length;
+    return address;
+  }
+
+  private error(e: Error): Ref {
+    const name = e.name;
+    const type = Math.max(0, ERROR_NAMES.indexOf(name as (typeof ERROR_NAMES)[number]));
+    const address = this.node(Kind.Error, type, 3);
+    this.objects.set(e, address);
+    const body = this.bodyWord(address, type);
+    // As V8's serializer: an own data property `message` (converted to a string), any string `stack`,
+    // and an own data property `cause`.
+    const message = Object.getOwnPropertyDescriptor(e, 'message');
+    const stack = e.stack;
+    const cause = Object.getOwnPropertyDescriptor(e, 'cause');
+    this.setSlot(address, body, message && 'value' in message ? this.encode(String(message.value)) : ABSENT);
+    this.setSlot(address, body + 1, typeof stack === 'string' ? this.encode(stack) : ABSENT);
+    let causeRef: Ref = ABSENT;
+    if (cause && 'value' in cause) {
+      try {
+        causeRef = this.encode(cause.value);
+      } catch (error) {
+        PackFailure.rethrow(error, '.cause');
+      }
+    }
+    this.setSlot(address, body + 2, causeRef);
+    return address;
+  }
+
+  private boxed(o: object, type: Boxed, primitive: unknown): Ref {
+    const address = this.node(Kind.Boxed, type, 1);
+    this.objects.set(o, address);
+    this.setSlot(address, this.bodyWord(address, type), this.encode(primitive));
+    return address;
+  }
+}
+
+/** The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as. */
+function hashKey(key: unknown, ref: Ref): number {
+  return hashPrimitive(key) ?? hashAddress(segmentOf(ref), ref % SEGMENT_SPAN);
+}
+
+function isArrayIndex(key: string): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && n < 2 ** 32 - 1 && String(n) === key;
+}
+
+/** The built-in kind of an object whose `instanceof` checks failed, by brand check; undefined if none. */
+function brandOf(o: object, tag: string): string | undefined {
+  const checks: Record<string, () => unknown> = {
+    Map: () => Map.prototype.has.call(o, undefined),
+    Set: () => Set.prototype.has.call(o, undefined),
+    Date: () => Date.prototype.getTime.call(o),
+    ArrayBuffer: () => Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!.call(o),
+    SharedArrayBuffer: () =>
+      Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!.call(o),
+    RegExp: () => Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!.call(o),
+    Error: () => tag === 'Error',
+    Boolean: () => Boolean.prototype.valueOf.call(o),
+    Number: () => Number.prototype.valueOf.call(o),
+    String: () => String.prototype.valueOf.call(o),
+    BigInt: () => BigInt.prototype.valueOf.call(o),
+  };
+  const check = checks[tag];
+  if (check === undefined) return undefined;
+  try {
+    if (tag === 'Error') return check() ? 'Error' : undefined;
+    check();
+    return tag;
+  } catch {
+    return undefined;
+  }
+}

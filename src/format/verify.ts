@@ -1,0 +1,292 @@
+import { corrupt } from '../errors.js';
+import { hashAddress, hashCapacity, hashPrimitive, homeBucket, sameValueZero } from './hash.js';
+import type { Image } from './image.js';
+import {
+  Const,
+  ERROR_NAMES,
+  HASH_MIN,
+  KIND_MASK,
+  Kind,
+  PAYLOAD_SHIFT,
+  TAG_MASK,
+  Tag,
+  VIEW_TYPE_DATAVIEW,
+  VIEW_TYPES,
+} from './layout.js';
+import { type Address, Reader, segmentOfAddress } from './reader.js';
+
+/**
+ * Checks a whole image against the invariants of FORMAT.md §6 and throws a CowshareError (code CORRUPT)
+ * naming the first node that breaks one. It visits every reachable node once, iteratively (a crafted
+ * image cannot exhaust the stack), and each key of every hash index once, so its cost is linear in the
+ * image's size.
+ */
+export function verify(image: Image): void {
+  new Verifier(new Reader(image)).run();
+}
+
+/** What a slot may hold besides a value, where the format allows it. */
+enum Allow {
+  Value = 0,
+  Hole = 1,
+  Absent = 2,
+}
+
+/** A key as the verifier compares it: a primitive, or the address of a node compared by identity. */
+type Key = { primitive: unknown } | { address: Address };
+
+class Verifier {
+  private readonly visited = new Set<Address>();
+  private readonly pending: Address[] = [];
+
+  constructor(private readonly reader: Reader) {}
+
+  run(): void {
+    const { reader } = this;
+    this.slot(reader.rootSegment, reader.rootSlot, 0, Allow.Value);
+    while (this.pending.length > 0) this.visit(this.pending.pop()!);
+  }
+
+  /** Checks a slot's tag and queues the node it refers to. `owner` is for messages (0: the header). */
+  private slot(segment: number, slot: number, owner: Address, allow: Allow): void {
+    if ((slot & 1) === 1) return;
+    if ((slot & TAG_MASK) === Tag.Constant) {
+      const c = slot >>> PAYLOAD_SHIFT;
+      const ok =
+        c < Const.Count &&
+        (c !== Const.Hole || allow === Allow.Hole) &&
+        (c !== Const.Absent || allow === Allow.Absent);
+      if (!ok) throw corrupt(this.where(owner), `constant ${c} is not allowed here`);
+      return;
+    }
+    const address = this.reader.target(segment, slot);
+    this.reader.header(address);
+    if (!this.visited.has(address)) {
+      this.visited.add(address);
+      this.pending.push(address);
+    }
+  }
+
+  private where(address: Address): string {
+    return address === 0 ? 'image header' : this.reader.where(address);
+  }
+
+  private visit(address: Address): void {
+    const { reader } = this;
+    const segment = segmentOfAddress(address);
+    const words = reader.words[segment]!;
+    const kind = reader.header(address) & KIND_MASK;
+    const count = reader.count(address);
+    switch (kind) {
+      case Kind.StringAscii:
+      case Kind.StringUtf16:
+        reader.string(address);
+        return;
+      case Kind.Float64:
+      case Kind.Date:
+        reader.need(address, 2);
+        if (count !== 0) throw corrupt(reader.where(address), 'info must be 0');
+        return;
+      case Kind.BigIntPositive:
+      case Kind.BigIntNegative:
+        reader.bigint(address, kind === Kind.BigIntNegative);
+        return;
+      case Kind.RegExp: {
+        const body = reader.need(address, 2);
+        try {
+          new RegExp(
+            reader.keyString(segment, words[body]!, address),
+            reader.keyString(segment, words[body + 1]!, address),
+          );
+        } catch (error) {
+          if (error instanceof SyntaxError)
+            throw corrupt(reader.where(address), 'invalid regular expression');
+          throw error;
+        }
+        return;
+      }
+      case Kind.Array: {
+        const body = reader.need(address, count);
+        for (let i = 0; i < count; i++) this.slot(segment, words[body + i]!, address, Allow.Hole);
+        return;
+      }
+      case Kind.SparseArray: {
+        const body = reader.need(address, 2 + 2 * count);
+        const length = words[body]!;
+        let previous = -1;
+        for (let k = 0; k < count; k++) {
+          const index = words[body + 2 + 2 * k]!;
+          if (index <= previous || index >= length)
+            throw corrupt(reader.where(address), 'indices out of order');
+          previous = index;
+          this.slot(segment, words[body + 3 + 2 * k]!, address, Allow.Value);
+        }
+        const extras = words[body + 1]!;
+        if (!this.isConstant(extras, Const.Undefined)) {
+          this.expectKind(segment, extras, Kind.Object, address);
+          this.slot(segment, extras, address, Allow.Value);
+        }
+        return;
+      }
+      case Kind.Object: {
+        const shape = reader.shape(count);
+        const body = reader.need(address, shape.keys.length);
+        for (let i = 0; i < shape.keys.length; i++)
+          this.slot(segment, words[body + i]!, address, Allow.Value);
+        this.shape(count);
+        return;
+      }
+      case Kind.Map:
+      case Kind.Set: {
+        const stride = kind === Kind.Map ? 2 : 1;
+        const hashed = count >= HASH_MIN;
+        const body = reader.need(address, stride * count + (hashed ? 1 + hashCapacity(count) : 0));
+        for (let i = 0; i < stride * count; i++) this.slot(segment, words[body + i]!, address, Allow.Value);
+        const keys: Key[] = [];
+        for (let i = 0; i < count; i++) keys.push(this.key(segment, words[body + stride * i]!));
+        this.keyIndex(address, keys, hashed ? body + stride * count : -1);
+        return;
+      }
+      case Kind.ArrayBuffer: {
+        if (address % 8 !== 0 || count > 1) throw corrupt(reader.where(address), 'bad ARRAY_BUFFER');
+        const body = reader.need(address, 1);
+        reader.need(address, 1 + Math.ceil(words[body]! / 4));
+        return;
+      }
+      case Kind.TypedArray: {
+        const body = reader.need(address, 3);
+        const View = VIEW_TYPES[count];
+        if (View === undefined) throw corrupt(reader.where(address), `unknown view type ${count}`);
+        this.expectKind(segment, words[body]!, Kind.ArrayBuffer, address);
+        const buffer = reader.target(segment, words[body]!);
+        const bufferLength = reader.words[segmentOfAddress(buffer)]![reader.body(buffer)]!;
+        const size = count === VIEW_TYPE_DATAVIEW ? 1 : (View as Uint8ArrayConstructor).BYTES_PER_ELEMENT;
+        const offset = words[body + 1]!;
+        if (offset % size !== 0 || offset + words[body + 2]! * size > bufferLength) {
+          throw corrupt(reader.where(address), 'view lies outside its buffer');
+        }
+        this.slot(segment, words[body]!, address, Allow.Value);
+        return;
+      }
+      case Kind.Error: {
+        const body = reader.need(address, 3);
+        if (count >= ERROR_NAMES.length) throw corrupt(reader.where(address), `unknown error type ${count}`);
+        for (let i = 0; i < 2; i++) {
+          const slot = words[body + i]!;
+          if (!this.isConstant(slot, Const.Absent)) reader.keyString(segment, slot, address);
+        }
+        this.slot(segment, words[body + 2]!, address, Allow.Absent);
+        return;
+      }
+      case Kind.Boxed: {
+        const body = reader.need(address, 1);
+        const slot = words[body]!;
+        const key = this.key(segment, slot);
+        const value = 'primitive' in key ? key.primitive : undefined;
+        if (typeof value !== ['boolean', 'number', 'string', 'bigint'][count]) {
+          throw corrupt(reader.where(address), 'bad boxed value');
+        }
+        return;
+      }
+      default:
+        throw corrupt(reader.where(address), `kind 0x${kind.toString(16)} is not a value`);
+    }
+  }
+
+  private isConstant(slot: number, c: Const): boolean {
+    return slot === ((c << PAYLOAD_SHIFT) | Tag.Constant);
+  }
+
+  private expectKind(segment: number, slot: number, kind: Kind, owner: Address): void {
+    const ok =
+      (slot & 1) === 0 &&
+      (slot & TAG_MASK) !== Tag.Constant &&
+      (this.reader.header(this.reader.target(segment, slot)) & KIND_MASK) === kind;
+    if (!ok) throw corrupt(this.reader.where(owner), 'a reference has the wrong kind');
+  }
+
+  /** Checks a shape once: its keys are strings and distinct, its hash index is sound. */
+  private readonly shapesChecked = new Set<number>();
+  private shape(index: number): void {
+    if (this.shapesChecked.has(index)) return;
+    this.shapesChecked.add(index);
+    const keys = this.reader.shape(index).keys;
+    const address = this.reader.shapeAddress(index);
+    const hashed = keys.length >= HASH_MIN;
+    const body = this.reader.need(address, keys.length + (hashed ? 1 + hashCapacity(keys.length) : 0));
+    this.keyIndex(
+      address,
+      keys.map((key) => ({ primitive: key })),
+      hashed ? body + keys.length : -1,
+    );
+  }
+
+  /** The comparable value of a key slot. */
+  private key(segment: number, slot: number): Key {
+    if ((slot & 1) === 1) return { primitive: slot >> 1 };
+    if ((slot & TAG_MASK) === Tag.Constant) return { primitive: this.reader.constant(slot) };
+    const address = this.reader.target(segment, slot);
+    const kind = this.reader.header(address) & KIND_MASK;
+    switch (kind) {
+      case Kind.StringAscii:
+      case Kind.StringUtf16:
+        return { primitive: this.reader.string(address) };
+      case Kind.Float64:
+        return { primitive: this.reader.float(address) };
+      case Kind.BigIntPositive:
+      case Kind.BigIntNegative:
+        return { primitive: this.reader.bigint(address, kind === Kind.BigIntNegative) };
+      default:
+        return { address };
+    }
+  }
+
+  /**
+   * Keys are distinct (SameValueZero), and with a hash index (at word `hashAt`) every key sits in
+   * exactly one bucket, reachable from its home bucket without crossing an empty one.
+   */
+  private keyIndex(owner: Address, keys: Key[], hashAt: number): void {
+    const reader = this.reader;
+    const words = reader.words[segmentOfAddress(owner)]!;
+    if (hashAt < 0) {
+      for (let i = 0; i < keys.length; i++) {
+        for (let j = i + 1; j < keys.length; j++) {
+          if (same(keys[i]!, keys[j]!)) throw corrupt(reader.where(owner), 'duplicate keys');
+        }
+      }
+      return;
+    }
+    const capacity = words[hashAt]!;
+    if (capacity !== hashCapacity(keys.length)) throw corrupt(reader.where(owner), 'hash index capacity');
+    const seen = new Uint8Array(keys.length);
+    for (let b = 0; b < capacity; b++) {
+      const entry = words[hashAt + 1 + b]!;
+      if (entry === 0) continue;
+      if (entry > keys.length || seen[entry - 1]) throw corrupt(reader.where(owner), 'bad hash bucket');
+      seen[entry - 1] = 1;
+    }
+    if (seen.includes(0)) throw corrupt(reader.where(owner), 'a key is missing from the hash index');
+    keys.forEach((key, i) => {
+      let b = homeBucket(hashOfKey(key), capacity);
+      for (let probes = 0; ; probes++) {
+        const entry = words[hashAt + 1 + b]!;
+        if (entry === 0 || probes === capacity) {
+          throw corrupt(reader.where(owner), 'a key cannot be found through the hash index');
+        }
+        if (entry === i + 1) break;
+        if (same(keys[entry - 1]!, key)) throw corrupt(reader.where(owner), 'duplicate keys');
+        b = b + 1 === capacity ? 0 : b + 1;
+      }
+    });
+  }
+}
+
+function same(a: Key, b: Key): boolean {
+  if ('address' in a || 'address' in b) return 'address' in a && 'address' in b && a.address === b.address;
+  return sameValueZero(a.primitive, b.primitive);
+}
+
+function hashOfKey(key: Key): number {
+  if ('address' in key) return hashAddress(segmentOfAddress(key.address), key.address % 2 ** 32);
+  return hashPrimitive(key.primitive)!;
+}

@@ -1,0 +1,211 @@
+import { CowshareError } from '../errors.js';
+import { crc32 } from './crc32.js';
+import type { Image } from './image.js';
+import {
+  DEFAULT_SEGMENT_SIZE,
+  FORMAT_MAJOR,
+  FORMAT_MINOR,
+  Header,
+  Kind,
+  MAGIC,
+  MAX_FAR_INDEX,
+  MAX_SEGMENT_BYTES,
+  MIN_SEGMENT_SIZE,
+  PAYLOAD_SHIFT,
+  SEGMENT_ALIGN,
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_MAGIC,
+  SegmentHeader,
+  Tag,
+} from './layout.js';
+
+/**
+ * A reference as the writer passes it around: a global node address `segment × 2^32 + offset` (≥ 0), or
+ * an inline slot `s` encoded as `-1 - s` (< 0). `slotIn` turns it into the u32 slot stored in a segment.
+ */
+export type Ref = number;
+export const SEGMENT_SPAN = 2 ** 32;
+export const inlineRef = (slot: number): Ref => -1 - slot;
+export const segmentOf = (address: Ref): number => Math.floor(address / SEGMENT_SPAN);
+
+/** One segment under construction: a growable byte buffer with cached typed views. */
+class SegmentBuffer {
+  /** Bytes in use; the next node is allocated here (after alignment). */
+  length: number;
+  bytes: Uint8Array;
+  /** Word view of `bytes`; rebuilt with it whenever the buffer grows. */
+  words: Uint32Array;
+  view: DataView;
+
+  constructor(capacity: number, length: number) {
+    this.length = length;
+    this.bytes = new Uint8Array(capacity);
+    this.words = new Uint32Array(this.bytes.buffer);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Grows the buffer to hold at least `needed` bytes, doubling, but never past `limit`. */
+  reserve(needed: number, limit: number): void {
+    if (needed <= this.bytes.length) return;
+    let capacity = this.bytes.length;
+    while (capacity < needed) capacity *= 2;
+    const bytes = new Uint8Array(Math.min(Math.max(capacity, needed), limit));
+    bytes.set(this.bytes.subarray(0, this.length));
+    this.bytes = bytes;
+    this.words = new Uint32Array(bytes.buffer);
+    this.view = new DataView(bytes.buffer);
+  }
+}
+
+export interface WriterOptions {
+  /** Bytes after which the writer starts a new segment (FORMAT.md §2). Default 1 GiB. */
+  segmentSize?: number;
+}
+
+const INITIAL_CAPACITY = 1 << 16;
+const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/**
+ * Allocates nodes in segments and turns the finished segments into an Image. It knows nothing of
+ * JavaScript values (that is `Packer`): only addresses, slots, the far table and the header. Every
+ * segment stays writable until `finish`, because a container is allocated before its children and its
+ * slots are filled after them.
+ */
+export class ImageWriter {
+  readonly segments: SegmentBuffer[] = [];
+  private readonly segmentSize: number;
+  /** Far table entries in order of first use, as global addresses, and their indices (§4). */
+  private readonly farAddresses: number[] = [];
+  private readonly farIndex = new Map<number, number>();
+  /** Value nodes written, for the header's informational count. */
+  nodeCount = 0;
+
+  constructor(options: WriterOptions = {}) {
+    const size = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+    if (!Number.isInteger(size) || size < MIN_SEGMENT_SIZE || size > MAX_SEGMENT_BYTES) {
+      throw new RangeError(
+        `segmentSize must be an integer from ${MIN_SEGMENT_SIZE} to ${MAX_SEGMENT_BYTES}, got ${size}`,
+      );
+    }
+    this.segmentSize = Math.floor(size / SEGMENT_ALIGN) * SEGMENT_ALIGN;
+    this.openSegment(Header.Size);
+  }
+
+  private get current(): SegmentBuffer {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private openSegment(start: number): void {
+    const segment = new SegmentBuffer(Math.min(INITIAL_CAPACITY, this.segmentSize), start);
+    if (this.segments.length > 0) {
+      segment.words[SegmentHeader.Magic] = SEGMENT_MAGIC;
+      segment.words[SegmentHeader.Index] = this.segments.length;
+    }
+    this.segments.push(segment);
+  }
+
+  /**
+   * Reserves `bytes` (a multiple of 4) for a node and returns its global address. The space is zero.
+   * A node that does not fit in the current segment starts a new one; a node larger than a whole
+   * segment gets a segment of its own.
+   */
+  alloc(bytes: number, alignment = 4): Ref {
+    let segment = this.current;
+    let offset = align(segment.length, alignment);
+    if (offset + bytes > this.segmentSize && offset > SEGMENT_HEADER_BYTES) {
+      if (this.segments.length === 0xffffffff) throw new CowshareError('LIMIT', 'too many segments');
+      this.openSegment(SEGMENT_HEADER_BYTES);
+      segment = this.current;
+      offset = align(segment.length, alignment);
+    }
+    const end = offset + bytes;
+    if (end > MAX_SEGMENT_BYTES) {
+      throw new CowshareError('LIMIT', `a node of ${bytes} bytes exceeds the largest segment (4 GiB)`);
+    }
+    segment.reserve(end, Math.max(this.segmentSize, align(end, SEGMENT_ALIGN)));
+    segment.length = end;
+    return (this.segments.length - 1) * SEGMENT_SPAN + offset;
+  }
+
+  /** The u32 slot that refers to `ref` from a slot stored in segment `from`. */
+  slotIn(from: number, ref: Ref): number {
+    if (ref < 0) return -1 - ref;
+    if (ref < SEGMENT_SPAN && from === 0) return ref;
+    const segment = segmentOf(ref);
+    if (segment === from) return ref - segment * SEGMENT_SPAN;
+    let index = this.farIndex.get(ref);
+    if (index === undefined) {
+      index = this.farAddresses.length;
+      if (index > MAX_FAR_INDEX) throw new CowshareError('LIMIT', 'too many cross-segment references');
+      this.farAddresses.push(ref);
+      this.farIndex.set(ref, index);
+    }
+    return ((index << PAYLOAD_SHIFT) | Tag.Far) >>> 0;
+  }
+
+  /** Writes a node header word at `address`; returns the byte offset of its body. */
+  header(address: Ref, kind: Kind, info: number): number {
+    const segment = segmentOf(address);
+    const offset = address - segment * SEGMENT_SPAN;
+    this.segments[segment]!.words[offset >>> 2] = (kind | (info << 8)) >>> 0;
+    return offset + 4;
+  }
+
+  /** Writes a table of addresses (SHAPE_TABLE or FAR_TABLE); returns its address, or 0 when empty. */
+  writeTable(kind: Kind, addresses: readonly number[]): Ref {
+    if (addresses.length === 0) return 0;
+    const escaped = addresses.length >= 0xffffff;
+    const address = this.alloc(4 + (escaped ? 4 : 0) + 8 * addresses.length);
+    const segment = this.segments[segmentOf(address)]!;
+    let word = (address % SEGMENT_SPAN) >>> 2;
+    segment.words[word++] = (kind | ((escaped ? 0xffffff : addresses.length) << 8)) >>> 0;
+    if (escaped) segment.words[word++] = addresses.length;
+    for (const a of addresses) {
+      segment.words[word++] = a % SEGMENT_SPAN;
+      segment.words[word++] = segmentOf(a);
+    }
+    return address;
+  }
+
+  /**
+   * Writes the shape and far tables and the header, and copies every segment into a SharedArrayBuffer
+   * of its exact length (rounded up to 8). The writer is spent afterwards.
+   */
+  finish(root: Ref, shapeAddresses: readonly number[]): Image {
+    // The root slot is interpreted in the last segment, where a root written last is near.
+    const rootSegment = this.segments.length - 1;
+    const rootSlot = this.slotIn(rootSegment, root);
+    const shapeTable = this.writeTable(Kind.ShapeTable, shapeAddresses);
+    // Writing the shape table adds no far entries (it stores addresses, not slots): the far table is
+    // complete once the shape table is written.
+    const farTable = this.writeTable(Kind.FarTable, this.farAddresses);
+    const lengths = this.segments.map((s) => align(s.length, SEGMENT_ALIGN));
+    lengths.forEach((length, i) => {
+      if (i > 0) this.segments[i]!.words[SegmentHeader.Length] = length;
+    });
+
+    const first = this.segments[0]!;
+    const words = first.words;
+    first.bytes.set(MAGIC, Header.Magic);
+    first.view.setUint16(Header.Major, FORMAT_MAJOR, true);
+    first.view.setUint16(Header.Minor, FORMAT_MINOR, true);
+    words[Header.FirstSegmentBytes >>> 2] = lengths[0]!;
+    words[Header.SegmentCount >>> 2] = this.segments.length;
+    words[Header.RootSlot >>> 2] = rootSlot;
+    words[Header.RootSegment >>> 2] = rootSegment;
+    words[Header.ShapeTableSegment >>> 2] = segmentOf(shapeTable);
+    words[Header.ShapeTableOffset >>> 2] = shapeTable % SEGMENT_SPAN;
+    words[Header.FarTableSegment >>> 2] = segmentOf(farTable);
+    words[Header.FarTableOffset >>> 2] = farTable % SEGMENT_SPAN;
+    words[Header.NodeCount >>> 2] = Math.min(this.nodeCount, 0xffffffff);
+    words[Header.Checksum >>> 2] = crc32(first.bytes.subarray(0, Header.Size));
+
+    const segments = this.segments.map((segment, i) => {
+      const shared = new SharedArrayBuffer(lengths[i]!);
+      new Uint8Array(shared).set(segment.bytes.subarray(0, segment.length));
+      return shared;
+    });
+    this.segments.length = 0;
+    return { segments };
+  }
+}

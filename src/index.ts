@@ -1,0 +1,11 @@
+/**
+ * cowshare: build big read-only data once; every worker thread and process reads it in place.
+ * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
+ */
+export { CowshareError, type ErrorCode } from './errors.js';
+export type { Image } from './format/image.js';
+export { type PackOptions, pack } from './format/pack.js';
+export { verify } from './format/verify.js';
+export { type OpenOptions, open } from './view/open.js';
+export type { Shared } from './view/shared.js';
+export { toJS } from './view/to-js.js';

@@ -1,0 +1,218 @@
+import { corrupt, readOnly } from '../errors.js';
+import { Const, constantSlot } from '../format/layout.js';
+import { NODE, type NodeRef } from '../format/node-ref.js';
+import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
+import { decodeSlot } from './decode.js';
+import { INSPECT, inspectArray } from './inspect.js';
+
+const HOLE = constantSlot(Const.Hole);
+/** Marks "no element here" (a hole, or past the end); never a valid slot, since slot 0 is invalid. */
+const NONE = 0;
+
+/** A canonical array index ("0", "17", never "01" or "-1"), or -1. */
+function toIndex(key: string): number {
+  const n = key.length;
+  if (n === 0 || n > 10) return -1;
+  let c = key.charCodeAt(0);
+  if (c < 48 || c > 57 || (c === 48 && n > 1)) return -1;
+  let value = c - 48;
+  for (let i = 1; i < n; i++) {
+    c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + c - 48;
+  }
+  return value < 2 ** 32 - 1 ? value : -1;
+}
+
+/**
+ * The facade shared by ARRAY and SPARSE_ARRAY views: a Proxy over one shared empty array, so that
+ * `Array.isArray` holds and Array.prototype's non-mutating methods work through the traps. Subclasses
+ * say where element `i` is and which indices exist.
+ */
+abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
+  protected readonly segment: number;
+  abstract readonly length: number;
+
+  constructor(
+    readonly reader: Reader,
+    readonly address: Address,
+  ) {
+    this.segment = segmentOfAddress(address);
+  }
+
+  /** The slot of element `i`, or NONE for a hole. `i` is below `length`. */
+  protected abstract slotAt(i: number): number;
+  /** The indices that hold an element, ascending. */
+  protected abstract indices(): Iterable<number>;
+  /** A view of the non-index properties, or undefined. */
+  protected extras(): object | undefined {
+    return undefined;
+  }
+
+  element(i: number): unknown {
+    if (i >= this.length) return undefined;
+    const slot = this.slotAt(i);
+    return slot === NONE ? undefined : decodeSlot(this.reader, this.segment, slot);
+  }
+
+  get(_target: unknown[], key: string | symbol, receiver: unknown): unknown {
+    if (typeof key === 'string') {
+      const i = toIndex(key);
+      if (i >= 0) return this.element(i);
+      if (key === 'length') return this.length;
+      const extras = this.extras();
+      if (extras !== undefined && Object.hasOwn(extras, key)) return (extras as Record<string, unknown>)[key];
+    } else if (key === Symbol.iterator) return values;
+    else if (key === NODE) return this;
+    return Reflect.get(Array.prototype, key, receiver);
+  }
+
+  has(_target: unknown[], key: string | symbol): boolean {
+    if (typeof key === 'string') {
+      const i = toIndex(key);
+      if (i >= 0) return i < this.length && this.slotAt(i) !== NONE;
+      if (key === 'length') return true;
+      const extras = this.extras();
+      if (extras !== undefined && Object.hasOwn(extras, key)) return true;
+    }
+    return key in Array.prototype;
+  }
+
+  ownKeys(): string[] {
+    const keys: string[] = [];
+    for (const i of this.indices()) keys.push(String(i));
+    keys.push('length');
+    const extras = this.extras();
+    if (extras !== undefined) keys.push(...Object.keys(extras));
+    return keys;
+  }
+
+  getOwnPropertyDescriptor(_target: unknown[], key: string | symbol): PropertyDescriptor | undefined {
+    if (typeof key !== 'string') return undefined;
+    // `length` is non-configurable on the target, so it must be reported so; writable as on the target.
+    if (key === 'length')
+      return { value: this.length, writable: true, enumerable: false, configurable: false };
+    const i = toIndex(key);
+    if (i >= 0) {
+      if (i >= this.length || this.slotAt(i) === NONE) return undefined;
+      return { value: this.element(i), writable: false, enumerable: true, configurable: true };
+    }
+    const extras = this.extras();
+    if (extras === undefined || !Object.hasOwn(extras, key)) return undefined;
+    return {
+      value: (extras as Record<string, unknown>)[key],
+      writable: false,
+      enumerable: true,
+      configurable: true,
+    };
+  }
+
+  getPrototypeOf(): object {
+    return Array.prototype;
+  }
+
+  set(): boolean {
+    throw readOnly('a shared array');
+  }
+  defineProperty(): boolean {
+    throw readOnly('a shared array');
+  }
+  deleteProperty(): boolean {
+    throw readOnly('a shared array');
+  }
+  setPrototypeOf(): boolean {
+    throw readOnly('a shared array');
+  }
+  preventExtensions(): boolean {
+    throw readOnly('a shared array');
+  }
+}
+
+/** `view[Symbol.iterator]`: iterates elements (holes as undefined) without going through the traps. */
+function* values(this: unknown): ArrayIterator<unknown> {
+  const handler = (this as { [NODE]?: unknown })[NODE];
+  if (!(handler instanceof ArrayHandler)) {
+    yield* Array.prototype.values.call(this as unknown[]);
+    return;
+  }
+  for (let i = 0; i < handler.length; i++) yield handler.element(i);
+}
+
+class DenseHandler extends ArrayHandler {
+  readonly length: number;
+  private readonly first: number;
+
+  constructor(reader: Reader, address: Address) {
+    super(reader, address);
+    this.length = reader.count(address);
+    this.first = reader.need(address, this.length);
+  }
+
+  protected slotAt(i: number): number {
+    const slot = this.reader.words[this.segment]![this.first + i]!;
+    return slot === HOLE ? NONE : slot;
+  }
+
+  protected *indices(): Iterable<number> {
+    for (let i = 0; i < this.length; i++) if (this.slotAt(i) !== NONE) yield i;
+  }
+}
+
+/** SPARSE_ARRAY: (index, slot) pairs in increasing index order, found by binary search. */
+class SparseHandler extends ArrayHandler {
+  readonly length: number;
+  private readonly count: number;
+  /** Word index of the first (index, slot) pair. */
+  private readonly pairs: number;
+  private readonly extrasSlot: number;
+
+  constructor(reader: Reader, address: Address) {
+    super(reader, address);
+    this.count = reader.count(address);
+    const body = reader.need(address, 2 + 2 * this.count);
+    const words = reader.words[this.segment]!;
+    this.length = words[body]!;
+    this.extrasSlot = words[body + 1]!;
+    this.pairs = body + 2;
+    if (this.count > 0 && words[this.pairs + 2 * (this.count - 1)]! >= this.length) {
+      throw corrupt(reader.where(address), 'index past the length');
+    }
+  }
+
+  protected slotAt(i: number): number {
+    const words = this.reader.words[this.segment]!;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const index = words[this.pairs + 2 * mid]!;
+      if (index === i) return words[this.pairs + 2 * mid + 1]!;
+      if (index < i) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return NONE;
+  }
+
+  protected *indices(): Iterable<number> {
+    const words = this.reader.words[this.segment]!;
+    for (let k = 0; k < this.count; k++) yield words[this.pairs + 2 * k]!;
+  }
+
+  protected override extras(): object | undefined {
+    const extras = decodeSlot(this.reader, this.segment, this.extrasSlot);
+    if (extras === undefined) return undefined;
+    if (typeof extras !== 'object' || extras === null)
+      throw corrupt(this.reader.where(this.address), 'bad extras');
+    return extras;
+  }
+}
+
+const TARGET: unknown[] = Object.defineProperty([], INSPECT, { value: inspectArray });
+
+export function arrayView(reader: Reader, address: Address): readonly unknown[] {
+  return new Proxy(TARGET, new DenseHandler(reader, address));
+}
+
+export function sparseArrayView(reader: Reader, address: Address): readonly unknown[] {
+  return new Proxy(TARGET, new SparseHandler(reader, address));
+}

@@ -1,0 +1,170 @@
+import { corrupt } from '../errors.js';
+import {
+  Boxed,
+  Const,
+  constantSlot,
+  ERROR_NAMES,
+  KIND_MASK,
+  Kind,
+  NEAR_MASK,
+  TAG_MASK,
+  Tag,
+  VIEW_TYPE_DATAVIEW,
+  VIEW_TYPES,
+} from '../format/layout.js';
+import { NODE } from '../format/node-ref.js';
+import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
+import { arrayView, sparseArrayView } from './array-view.js';
+import { MapView, SetView } from './keyed-view.js';
+import { objectView } from './object-view.js';
+
+/**
+ * The value a slot stored in `segment` holds: primitives as themselves, containers as lazy views
+ * (Proxies for objects and arrays, classes for Maps and Sets), and the small built-ins (Date, RegExp,
+ * Error, boxed primitives, ArrayBuffer) as fresh objects of their own type.
+ */
+export function decodeSlot(reader: Reader, segment: number, slot: number): unknown {
+  if ((slot & 1) === 1) return slot >> 1;
+  if ((slot & NEAR_MASK) === 0) return decodeNode(reader, addressOf(segment, slot));
+  if ((slot & TAG_MASK) === Tag.Constant) return reader.constant(slot);
+  return decodeNode(reader, reader.target(segment, slot));
+}
+
+export function decodeNode(reader: Reader, address: Address): unknown {
+  const kind = reader.header(address) & KIND_MASK;
+  switch (kind) {
+    case Kind.StringAscii:
+    case Kind.StringUtf16:
+      return reader.string(address);
+    case Kind.Float64:
+      return reader.float(address);
+    case Kind.BigIntPositive:
+    case Kind.BigIntNegative:
+      return reader.bigint(address, kind === Kind.BigIntNegative);
+    case Kind.Object:
+      return objectView(reader, address);
+    case Kind.Array:
+      return arrayView(reader, address);
+    case Kind.SparseArray:
+      return sparseArrayView(reader, address);
+    case Kind.Map:
+      return new MapView(reader, address);
+    case Kind.Set:
+      return new SetView(reader, address);
+    default:
+      return tagged(decodeBuiltin(reader, address, kind), reader, address);
+  }
+}
+
+/** Marks a fresh built-in object with the node it came from, so it works as a Map key of its image. */
+function tagged<T extends object>(value: T, reader: Reader, address: Address): T {
+  Object.defineProperty(value, NODE, { value: { reader, address } });
+  return value;
+}
+
+/** Date, RegExp, ArrayBuffer, typed arrays, Error and boxed primitives, as fresh untagged objects. */
+export function decodeBuiltin(reader: Reader, address: Address, kind: number): object {
+  const segment = segmentOfAddress(address);
+  switch (kind) {
+    case Kind.Date:
+      return new Date(reader.float(address));
+    case Kind.RegExp: {
+      const body = reader.need(address, 2);
+      const words = reader.words[segment]!;
+      const source = reader.keyString(segment, words[body]!, address);
+      const flags = reader.keyString(segment, words[body + 1]!, address);
+      try {
+        return new RegExp(source, flags);
+      } catch {
+        throw corrupt(reader.where(address), 'invalid regular expression');
+      }
+    }
+    case Kind.ArrayBuffer: {
+      const { bytes, start, length, shared } = bufferBytes(reader, address);
+      const copy = shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length);
+      new Uint8Array(copy).set(bytes.subarray(start, start + length));
+      return copy;
+    }
+    case Kind.TypedArray:
+      return typedArray(reader, address);
+    case Kind.Error:
+      return error(reader, address);
+    case Kind.Boxed: {
+      const body = reader.need(address, 1);
+      const type = reader.count(address);
+      const value = decodeSlot(reader, segment, reader.words[segment]![body]!);
+      const expected = ['boolean', 'number', 'string', 'bigint'][type];
+      if (typeof value !== expected || type > Boxed.BigInt)
+        throw corrupt(reader.where(address), 'bad boxed value');
+      return Object(value);
+    }
+    default:
+      throw corrupt(reader.where(address), `kind 0x${kind.toString(16)} is not a value`);
+  }
+}
+
+/** Where an ARRAY_BUFFER's bytes are: checked against its segment. */
+export function bufferBytes(reader: Reader, address: Address) {
+  const segment = segmentOfAddress(address);
+  const header = reader.header(address);
+  if ((header & KIND_MASK) !== Kind.ArrayBuffer)
+    throw corrupt(reader.where(address), 'expected an ARRAY_BUFFER');
+  if (address % 8 !== 0) throw corrupt(reader.where(address), 'ARRAY_BUFFER is not 8-aligned');
+  const body = reader.need(address, 1);
+  const length = reader.words[segment]![body]!;
+  reader.need(address, 1 + Math.ceil(length / 4));
+  return { bytes: reader.bytes[segment]!, start: (body + 1) * 4, length, shared: header >>> 8 === 1 };
+}
+
+/** A zero-copy typed array or DataView over the image's own memory. */
+function typedArray(reader: Reader, address: Address): ArrayBufferView {
+  const segment = segmentOfAddress(address);
+  const body = reader.need(address, 3);
+  const type = reader.count(address);
+  const words = reader.words[segment]!;
+  const buffer = reader.target(segment, words[body]!);
+  const { bytes, start, length: bufferLength } = bufferBytes(reader, buffer);
+  const byteOffset = words[body + 1]!;
+  const length = words[body + 2]!;
+  const View = VIEW_TYPES[type];
+  if (View === undefined) throw corrupt(reader.where(address), `unknown view type ${type}`);
+  const elementSize = type === VIEW_TYPE_DATAVIEW ? 1 : (View as Uint8ArrayConstructor).BYTES_PER_ELEMENT;
+  if (byteOffset % elementSize !== 0 || byteOffset + length * elementSize > bufferLength) {
+    throw corrupt(reader.where(address), 'view lies outside its buffer');
+  }
+  return new (View as Uint8ArrayConstructor)(bytes.buffer, start + byteOffset, length);
+}
+
+function error(reader: Reader, address: Address): Error {
+  const segment = segmentOfAddress(address);
+  const body = reader.need(address, 3);
+  const type = reader.count(address);
+  const name = ERROR_NAMES[type];
+  if (name === undefined) throw corrupt(reader.where(address), `unknown error type ${type}`);
+  const words = reader.words[segment]!;
+  const result = new (globalThis[name] as ErrorConstructor)();
+  const absent = (slot: number) => slot === constantSlot(Const.Absent);
+  const [message, stack, cause] = [words[body]!, words[body + 1]!, words[body + 2]!];
+  if (!absent(message)) {
+    Object.defineProperty(result, 'message', {
+      value: reader.keyString(segment, message, address),
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (!absent(stack)) {
+    Object.defineProperty(result, 'stack', {
+      value: reader.keyString(segment, stack, address),
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (!absent(cause)) {
+    Object.defineProperty(result, 'cause', {
+      value: decodeSlot(reader, segment, cause),
+      writable: true,
+      configurable: true,
+    });
+  }
+  return result;
+}

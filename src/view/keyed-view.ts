@@ -1,0 +1,160 @@
+import { corrupt, readOnly } from '../errors.js';
+import { hashCapacity } from '../format/hash.js';
+import { HASH_MIN } from '../format/layout.js';
+import { NODE, type NodeRef, PACK_AS } from '../format/node-ref.js';
+import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
+import { decodeSlot } from './decode.js';
+import { INSPECT, inspectKeyed } from './inspect.js';
+import { findKey } from './lookup.js';
+
+/**
+ * The layout shared by MAP and SET nodes: `size` entries of `stride` slots from word `first`, then a hash
+ * index when size ≥ HASH_MIN. Checked against the segment once, when the view is made.
+ */
+abstract class KeyedView implements NodeRef {
+  readonly size: number;
+  /** Segment of the node; its slots are interpreted there. */
+  protected readonly segment: number;
+  /** Word index of the first entry. */
+  protected readonly first: number;
+  /** Word index of the hash index's capacity word, or -1 when there is none. */
+  protected readonly hashAt: number;
+
+  constructor(
+    readonly reader: Reader,
+    readonly address: Address,
+    stride: number,
+  ) {
+    const size = reader.count(address);
+    const hashed = size >= HASH_MIN;
+    this.first = reader.need(address, stride * size + (hashed ? 1 + hashCapacity(size) : 0));
+    this.size = size;
+    this.segment = segmentOfAddress(address);
+    this.hashAt = hashed ? this.first + stride * size : -1;
+    if (hashed && reader.words[this.segment]![this.hashAt] !== hashCapacity(size)) {
+      throw corrupt(reader.where(address), 'hash index capacity does not match the entry count');
+    }
+  }
+
+  get [NODE](): NodeRef {
+    return this;
+  }
+
+  protected slot(word: number): unknown {
+    return decodeSlot(this.reader, this.segment, this.reader.words[this.segment]![word]!);
+  }
+}
+
+Object.defineProperty(KeyedView.prototype, INSPECT, { value: inspectKeyed });
+
+/** A read-only Map over a MAP node: lookups use the image's hash index and decode only what they return. */
+export class MapView<K = unknown, V = unknown> extends KeyedView implements ReadonlyMap<K, V> {
+  constructor(reader: Reader, address: Address) {
+    super(reader, address, 2);
+  }
+
+  get [PACK_AS](): 'Map' {
+    return 'Map';
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Map';
+  }
+
+  get(key: K): V | undefined {
+    const i = findKey(this.reader, this.address, this.first, 2, this.size, this.hashAt, key);
+    return i < 0 ? undefined : (this.slot(this.first + 2 * i + 1) as V);
+  }
+
+  has(key: K): boolean {
+    return findKey(this.reader, this.address, this.first, 2, this.size, this.hashAt, key) >= 0;
+  }
+
+  *keys(): MapIterator<K> {
+    for (let i = 0; i < this.size; i++) yield this.slot(this.first + 2 * i) as K;
+  }
+
+  *values(): MapIterator<V> {
+    for (let i = 0; i < this.size; i++) yield this.slot(this.first + 2 * i + 1) as V;
+  }
+
+  *entries(): MapIterator<[K, V]> {
+    for (let i = 0; i < this.size; i++) {
+      yield [this.slot(this.first + 2 * i) as K, this.slot(this.first + 2 * i + 1) as V];
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.size; i++) {
+      callback.call(
+        thisArg,
+        this.slot(this.first + 2 * i + 1) as V,
+        this.slot(this.first + 2 * i) as K,
+        this,
+      );
+    }
+  }
+
+  set(): never {
+    throw readOnly('a shared Map');
+  }
+  delete(): never {
+    throw readOnly('a shared Map');
+  }
+  clear(): never {
+    throw readOnly('a shared Map');
+  }
+}
+
+/** A read-only Set over a SET node. */
+export class SetView<T = unknown> extends KeyedView implements ReadonlySet<T> {
+  constructor(reader: Reader, address: Address) {
+    super(reader, address, 1);
+  }
+
+  get [PACK_AS](): 'Set' {
+    return 'Set';
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Set';
+  }
+
+  has(value: T): boolean {
+    return findKey(this.reader, this.address, this.first, 1, this.size, this.hashAt, value) >= 0;
+  }
+
+  *values(): SetIterator<T> {
+    for (let i = 0; i < this.size; i++) yield this.slot(this.first + i) as T;
+  }
+
+  keys(): SetIterator<T> {
+    return this.values();
+  }
+
+  *entries(): SetIterator<[T, T]> {
+    for (const value of this.values()) yield [value, value];
+  }
+
+  [Symbol.iterator](): SetIterator<T> {
+    return this.values();
+  }
+
+  forEach(callback: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
+    for (const value of this.values()) callback.call(thisArg, value, value, this);
+  }
+
+  add(): never {
+    throw readOnly('a shared Set');
+  }
+  delete(): never {
+    throw readOnly('a shared Set');
+  }
+  clear(): never {
+    throw readOnly('a shared Set');
+  }
+}

@@ -1,0 +1,157 @@
+import { corrupt } from '../errors.js';
+import { Const, constantSlot, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
+import { nodeOf } from '../format/node-ref.js';
+import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
+import { decodeBuiltin } from './decode.js';
+import type { Shared } from './shared.js';
+
+const HOLE = constantSlot(Const.Hole);
+
+/**
+ * A deep plain copy of a view, equal to `structuredClone` of the packed value: every node is decoded
+ * once, so shared references and cycles come out shared and cyclic. Values that are not views are
+ * returned as they are.
+ */
+export function toJS<T>(value: Shared<T> | T): T {
+  const node = nodeOf(value);
+  if (node === undefined) return value as T;
+  return new Copier(node.reader).node(node.address) as T;
+}
+
+/** One deep copy: the memo maps node addresses to the copies made so far. */
+class Copier {
+  private readonly memo = new Map<Address, unknown>();
+
+  constructor(private readonly reader: Reader) {}
+
+  slot(segment: number, slot: number): unknown {
+    if ((slot & 1) === 1) return slot >> 1;
+    if ((slot & NEAR_MASK) === 0) return this.node(addressOf(segment, slot));
+    if ((slot & TAG_MASK) === Tag.Constant) return this.reader.constant(slot);
+    return this.node(this.reader.target(segment, slot));
+  }
+
+  node(address: Address): unknown {
+    const known = this.memo.get(address);
+    if (known !== undefined) return known;
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const kind = reader.header(address) & KIND_MASK;
+    switch (kind) {
+      case Kind.Object: {
+        const shape = reader.shape(reader.count(address));
+        const first = reader.need(address, shape.keys.length);
+        const result: Record<string, unknown> = {};
+        this.memo.set(address, result);
+        const words = reader.words[segment]!;
+        shape.keys.forEach((key, i) => {
+          // Define, never assign: a key such as __proto__ is data.
+          Object.defineProperty(result, key, {
+            value: this.slot(segment, words[first + i]!),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        });
+        return result;
+      }
+      case Kind.Array: {
+        const length = reader.count(address);
+        const first = reader.need(address, length);
+        const result = new Array<unknown>(length);
+        this.memo.set(address, result);
+        const words = reader.words[segment]!;
+        for (let i = 0; i < length; i++) {
+          const slot = words[first + i]!;
+          if (slot !== HOLE) result[i] = this.slot(segment, slot);
+        }
+        return result;
+      }
+      case Kind.SparseArray: {
+        const count = reader.count(address);
+        const body = reader.need(address, 2 + 2 * count);
+        const words = reader.words[segment]!;
+        const result: unknown[] = [];
+        this.memo.set(address, result);
+        result.length = words[body]!;
+        for (let k = 0; k < count; k++) {
+          const index = words[body + 2 + 2 * k]!;
+          if (index >= result.length) throw corrupt(reader.where(address), 'index past the length');
+          result[index] = this.slot(segment, words[body + 3 + 2 * k]!);
+        }
+        const extras = this.slot(segment, words[body + 1]!);
+        if (extras !== undefined) {
+          for (const key of Object.keys(extras as object)) {
+            Object.defineProperty(result, key, {
+              value: (extras as Record<string, unknown>)[key],
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+        }
+        return result;
+      }
+      case Kind.Map: {
+        const count = reader.count(address);
+        const first = reader.need(address, 2 * count);
+        const result = new Map<unknown, unknown>();
+        this.memo.set(address, result);
+        const words = reader.words[segment]!;
+        for (let i = 0; i < count; i++) {
+          result.set(
+            this.slot(segment, words[first + 2 * i]!),
+            this.slot(segment, words[first + 2 * i + 1]!),
+          );
+        }
+        return result;
+      }
+      case Kind.Set: {
+        const count = reader.count(address);
+        const first = reader.need(address, count);
+        const result = new Set<unknown>();
+        this.memo.set(address, result);
+        const words = reader.words[segment]!;
+        for (let i = 0; i < count; i++) result.add(this.slot(segment, words[first + i]!));
+        return result;
+      }
+      case Kind.TypedArray: {
+        // A copy of the whole buffer, shared by every view of it, as structuredClone does.
+        const body = reader.need(address, 3);
+        const words = reader.words[segment]!;
+        const buffer = this.slot(segment, words[body]!);
+        const view = decodeBuiltin(reader, address, kind) as Uint8Array;
+        const result = new (view.constructor as Uint8ArrayConstructor)(
+          buffer as ArrayBuffer,
+          words[body + 1]!,
+          words[body + 2]!,
+        );
+        this.memo.set(address, result);
+        return result;
+      }
+      case Kind.Error: {
+        const result = decodeBuiltin(reader, address, kind) as Error;
+        this.memo.set(address, result);
+        // The cause is a view after decodeNode; copy it deeply (it may refer back to the error).
+        if (Object.hasOwn(result, 'cause')) {
+          const body = reader.need(address, 3);
+          result.cause = this.slot(segment, reader.words[segment]![body + 2]!);
+        }
+        return result;
+      }
+      case Kind.StringAscii:
+      case Kind.StringUtf16:
+        return reader.string(address);
+      case Kind.Float64:
+        return reader.float(address);
+      case Kind.BigIntPositive:
+      case Kind.BigIntNegative:
+        return reader.bigint(address, kind === Kind.BigIntNegative);
+      default: {
+        const value = decodeBuiltin(reader, address, kind);
+        this.memo.set(address, value);
+        return value;
+      }
+    }
+  }
+}
