@@ -13,7 +13,7 @@ import {
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
-import { type Address, Reader, segmentOfAddress } from './reader.js';
+import { type Address, Reader, offsetOfAddress, segmentOfAddress } from './reader.js';
 
 /**
  * Checks a whole image against the invariants of FORMAT.md §6 and throws a CowshareError (code CORRUPT)
@@ -79,6 +79,8 @@ class Verifier {
     const count = reader.count(address);
     switch (kind) {
       case Kind.StringAscii:
+        reader.checkAscii(address);
+        return;
       case Kind.StringUtf16:
         reader.string(address);
         return;
@@ -287,6 +289,6 @@ function same(a: Key, b: Key): boolean {
 }
 
 function hashOfKey(key: Key): number {
-  if ('address' in key) return hashAddress(segmentOfAddress(key.address), key.address % 2 ** 32);
+  if ('address' in key) return hashAddress(segmentOfAddress(key.address), offsetOfAddress(key.address));
   return hashPrimitive(key.primitive)!;
 }

@@ -129,13 +129,27 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
 }
 
 /** `view[Symbol.iterator]`: iterates elements (holes as undefined) without going through the traps. */
-function* values(this: unknown): ArrayIterator<unknown> {
+function values(this: unknown): IterableIterator<unknown> {
   const handler = (this as { [NODE]?: unknown })[NODE];
-  if (!(handler instanceof ArrayHandler)) {
-    yield* Array.prototype.values.call(this as unknown[]);
-    return;
+  if (handler instanceof ArrayHandler) return new ElementIterator(handler);
+  return Array.prototype.values.call(this as unknown[]);
+}
+
+class ElementIterator implements IterableIterator<unknown> {
+  private i = 0;
+
+  constructor(private readonly handler: ArrayHandler) {}
+
+  next(): IteratorResult<unknown, undefined> {
+    const i = this.i;
+    if (i >= this.handler.length) return { done: true, value: undefined };
+    this.i = i + 1;
+    return { done: false, value: this.handler.element(i) };
   }
-  for (let i = 0; i < handler.length; i++) yield handler.element(i);
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 class DenseHandler extends ArrayHandler {

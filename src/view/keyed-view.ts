@@ -43,6 +43,43 @@ abstract class KeyedView implements NodeRef {
   protected slot(word: number): unknown {
     return decodeSlot(this.reader, this.segment, this.reader.words[this.segment]![word]!);
   }
+
+  /** Entry `i`'s key (its first slot) or value (its last slot: the key again for a Set). */
+  item(i: number, part: Part): unknown {
+    const stride = this.stride();
+    return this.slot(this.first + stride * i + (part === Part.Value ? stride - 1 : 0));
+  }
+
+  protected abstract stride(): number;
+}
+
+enum Part {
+  Key = 0,
+  Value = 1,
+  Entry = 2,
+}
+
+/** Iterates a keyed view's keys, values or entries; a plain object with `next`, cheaper than a generator. */
+class KeyedIterator<T> implements IterableIterator<T> {
+  private i = 0;
+
+  constructor(
+    private readonly view: KeyedView,
+    private readonly part: Part,
+  ) {}
+
+  next(): IteratorResult<T, undefined> {
+    const i = this.i;
+    if (i >= this.view.size) return { done: true, value: undefined };
+    this.i = i + 1;
+    const value =
+      this.part === Part.Entry ? [this.view.item(i, Part.Key), this.view.item(i, Part.Value)] : this.view.item(i, this.part);
+    return { done: false, value: value as T };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 Object.defineProperty(KeyedView.prototype, INSPECT, { value: inspectKeyed });
@@ -70,18 +107,20 @@ export class MapView<K = unknown, V = unknown> extends KeyedView implements Read
     return findKey(this.reader, this.address, this.first, 2, this.size, this.hashAt, key) >= 0;
   }
 
-  *keys(): MapIterator<K> {
-    for (let i = 0; i < this.size; i++) yield this.slot(this.first + 2 * i) as K;
+  protected stride(): number {
+    return 2;
   }
 
-  *values(): MapIterator<V> {
-    for (let i = 0; i < this.size; i++) yield this.slot(this.first + 2 * i + 1) as V;
+  keys(): MapIterator<K> {
+    return new KeyedIterator<K>(this, Part.Key) as unknown as MapIterator<K>;
   }
 
-  *entries(): MapIterator<[K, V]> {
-    for (let i = 0; i < this.size; i++) {
-      yield [this.slot(this.first + 2 * i) as K, this.slot(this.first + 2 * i + 1) as V];
-    }
+  values(): MapIterator<V> {
+    return new KeyedIterator<V>(this, Part.Value) as unknown as MapIterator<V>;
+  }
+
+  entries(): MapIterator<[K, V]> {
+    return new KeyedIterator<[K, V]>(this, Part.Entry) as unknown as MapIterator<[K, V]>;
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
@@ -128,16 +167,20 @@ export class SetView<T = unknown> extends KeyedView implements ReadonlySet<T> {
     return findKey(this.reader, this.address, this.first, 1, this.size, this.hashAt, value) >= 0;
   }
 
-  *values(): SetIterator<T> {
-    for (let i = 0; i < this.size; i++) yield this.slot(this.first + i) as T;
+  protected stride(): number {
+    return 1;
+  }
+
+  values(): SetIterator<T> {
+    return new KeyedIterator<T>(this, Part.Value) as unknown as SetIterator<T>;
   }
 
   keys(): SetIterator<T> {
     return this.values();
   }
 
-  *entries(): SetIterator<[T, T]> {
-    for (const value of this.values()) yield [value, value];
+  entries(): SetIterator<[T, T]> {
+    return new KeyedIterator<[T, T]>(this, Part.Entry) as unknown as SetIterator<[T, T]>;
   }
 
   [Symbol.iterator](): SetIterator<T> {

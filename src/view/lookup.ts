@@ -1,8 +1,8 @@
 import { corrupt } from '../errors.js';
-import { hashAddress, hashPrimitive, homeBucket, sameValueZero } from '../format/hash.js';
-import { KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
+import { hashAddress, hashPrimitive, hashString, homeBucket, sameValueZero } from '../format/hash.js';
+import { ESCAPE, INFO_SHIFT, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
-import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
+import { type Address, addressOf, type Reader, offsetOfAddress, segmentOfAddress } from '../format/reader.js';
 
 /** A key that cannot be in any image (an object that is not a node of this reader). */
 const NOWHERE = -1;
@@ -16,7 +16,7 @@ function hashQuery(reader: Reader, key: unknown): number {
   if (hash !== undefined) return hash;
   const node = nodeOf(key);
   if (node === undefined || node.reader !== reader) return NOWHERE;
-  return hashAddress(segmentOfAddress(node.address), node.address % 2 ** 32);
+  return hashAddress(segmentOfAddress(node.address), offsetOfAddress(node.address));
 }
 
 /** Whether a stored key slot equals `key` under SameValueZero (object keys by node identity). */
@@ -61,6 +61,7 @@ export function findKey(
   key: unknown,
 ): number {
   const segment = segmentOfAddress(owner);
+  if (typeof key === 'string') return findString(reader, segment, first, stride, count, hashAt, key);
   const words = reader.words[segment]!;
   if (hashAt < 0) {
     for (let i = 0; i < count; i++)
@@ -80,4 +81,54 @@ export function findKey(
     b = b + 1 === capacity ? 0 : b + 1;
   }
   return -1;
+}
+
+/**
+ * `findKey` for a string key, the hot case: the hash, the probe and the comparison with a near ASCII
+ * key run here without calls or allocation. Anything unusual (UTF-16 or far keys, escaped lengths, a
+ * damaged slot) takes the general `slotMatches`, which checks everything.
+ */
+function findString(
+  reader: Reader,
+  segment: number,
+  first: number,
+  stride: number,
+  count: number,
+  hashAt: number,
+  key: string,
+): number {
+  const words = reader.words[segment]!;
+  if (hashAt < 0) {
+    for (let i = 0; i < count; i++) if (stringSlotMatches(reader, segment, words[first + stride * i]!, key)) return i;
+    return -1;
+  }
+  const capacity = words[hashAt]!;
+  const buckets = hashAt + 1;
+  let b = homeBucket(hashString(key), capacity);
+  for (let probes = 0; probes < capacity; probes++) {
+    const entry = words[buckets + b]!;
+    if (entry === 0) return -1;
+    if (entry > count) throw corrupt(reader.where(addressOf(segment, first * 4)), 'hash bucket out of range');
+    if (stringSlotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)) return entry - 1;
+    b = b + 1 === capacity ? 0 : b + 1;
+  }
+  return -1;
+}
+
+/** `slotMatches` for a string key, comparing a near ASCII string's bytes in place. */
+function stringSlotMatches(reader: Reader, segment: number, slot: number, key: string): boolean {
+  const segmentLength = reader.lengths[segment]!;
+  if ((slot & NEAR_MASK) !== 0 || slot === 0 || slot + 4 > segmentLength) {
+    return slotMatches(reader, segment, slot, key);
+  }
+  const header = reader.words[segment]![slot >>> 2]!;
+  const info = header >>> INFO_SHIFT;
+  if ((header & KIND_MASK) !== Kind.StringAscii || info === ESCAPE) return slotMatches(reader, segment, slot, key);
+  const length = key.length;
+  if (info !== length) return false;
+  const start = slot + 4;
+  if (start + length > segmentLength) return slotMatches(reader, segment, slot, key);
+  const bytes = reader.bytes[segment]!;
+  for (let i = 0; i < length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
+  return true;
 }
