@@ -15,6 +15,8 @@ import {
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
+import { type NodeRef, nodeOf, PACK_AS } from './node-ref.js';
+import type { Address, Reader } from './reader.js';
 import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
 
 export interface PackOptions extends WriterOptions {}
@@ -110,6 +112,13 @@ class Packer {
   private readonly strings = new Map<string, Ref>();
   /** Every object written, by its address: shared references and cycles are stored once. */
   private readonly objects = new Map<object, Ref>();
+  /**
+   * Views of images being packed again, by the node they show: each read of a view returns a fresh
+   * object, so JS identity cannot tell that two reads are one node (or that a view graph has a cycle).
+   */
+  private readonly views = new Map<Reader, Map<Address, Ref>>();
+  /** The node of the view being written, between `object()` and its `remember()`. */
+  private viewNode: NodeRef | undefined;
   private readonly shapes: ShapeNode = { next: undefined, index: -1 };
   private readonly shapeAddresses: Ref[] = [];
 
@@ -137,6 +146,18 @@ class Packer {
         throw new PackFailure('UNPACKABLE', 'functions cannot be packed');
       default:
         throw new PackFailure('UNPACKABLE', 'symbols cannot be packed');
+    }
+  }
+
+  /** Records that `o` was written at `address`, before its children are, so that cycles find it. */
+  private remember(o: object, address: Ref): void {
+    this.objects.set(o, address);
+    const node = this.viewNode;
+    if (node !== undefined) {
+      this.viewNode = undefined;
+      let byAddress = this.views.get(node.reader);
+      if (byAddress === undefined) this.views.set(node.reader, (byAddress = new Map()));
+      byAddress.set(node.address, address);
     }
   }
 
@@ -227,6 +248,15 @@ class Packer {
   }
 
   private object(o: object): Ref {
+    const node = nodeOf(o);
+    if (node !== undefined) {
+      const known = this.views.get(node.reader)?.get(node.address);
+      if (known !== undefined) return known;
+      this.viewNode = node;
+      const packAs = (o as { [PACK_AS]?: string })[PACK_AS];
+      if (packAs === 'Map') return this.map(o as Map<unknown, unknown>);
+      if (packAs === 'Set') return this.set(o as Set<unknown>);
+    }
     if (Array.isArray(o)) return this.array(o);
     const proto = Object.getPrototypeOf(o);
     if (proto === Object.prototype || proto === null) return this.plain(o as Record<string, unknown>);
@@ -282,7 +312,7 @@ class Packer {
     const keys = Object.keys(o);
     const shape = this.shape(keys);
     const address = this.node(Kind.Object, shape, keys.length);
-    this.objects.set(o, address);
+    this.remember(o, address);
     const body = this.bodyWord(address, shape);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -355,7 +385,7 @@ class Packer {
   private denseArray(a: unknown[], holes: boolean): Ref {
     const length = a.length;
     const address = this.node(Kind.Array, length, length);
-    this.objects.set(a, address);
+    this.remember(a, address);
     const body = this.bodyWord(address, length);
     for (let i = 0; i < length; i++) {
       const item = a[i];
@@ -376,7 +406,7 @@ class Packer {
   /** Arrays with few of their indices present, or with non-index properties (FORMAT.md §5). */
   private sparseArray(a: unknown[], keys: readonly string[], present: number): Ref {
     const address = this.node(Kind.SparseArray, present, 2 + 2 * present);
-    this.objects.set(a, address);
+    this.remember(a, address);
     const body = this.bodyWord(address, present);
     this.words(address)[body] = a.length;
     let extras: Ref = UNDEFINED;
@@ -415,7 +445,7 @@ class Packer {
     const count = m.size;
     const hashed = count >= HASH_MIN;
     const address = this.node(Kind.Map, count, 2 * count + (hashed ? 1 + hashCapacity(count) : 0));
-    this.objects.set(m, address);
+    this.remember(m, address);
     const body = this.bodyWord(address, count);
     const hashes = hashed ? new Uint32Array(count) : undefined;
     let i = 0;
@@ -447,7 +477,7 @@ class Packer {
     const count = s.size;
     const hashed = count >= HASH_MIN;
     const address = this.node(Kind.Set, count, count + (hashed ? 1 + hashCapacity(count) : 0));
-    this.objects.set(s, address);
+    this.remember(s, address);
     const body = this.bodyWord(address, count);
     const hashes = hashed ? new Uint32Array(count) : undefined;
     let i = 0;
@@ -470,13 +500,13 @@ class Packer {
 
   private date(d: Date): Ref {
     const address = this.float(Kind.Date, Date.prototype.getTime.call(d));
-    this.objects.set(d, address);
+    this.remember(d, address);
     return address;
   }
 
   private regexp(r: RegExp): Ref {
     const address = this.node(Kind.RegExp, 0, 2);
-    this.objects.set(r, address);
+    this.remember(r, address);
     const body = this.bodyWord(address, 0);
     const source = r.source;
     const flags = r.flags;
@@ -489,7 +519,7 @@ class Packer {
     const length = buffer.byteLength;
     // ARRAY_BUFFER bodies start 8-aligned: header word, length word, then the bytes.
     const address = this.node(Kind.ArrayBuffer, shared ? 1 : 0, 1 + Math.ceil(length / 4), 8);
-    this.objects.set(buffer, address);
+    this.remember(buffer, address);
     const segment = this.writer.segments[segmentOf(address)]!;
     const start = address % SEGMENT_SPAN;
     segment.words[(start >>> 2) + 1] = length;
@@ -502,7 +532,7 @@ class Packer {
     const type = name === 'DataView' ? VIEW_TYPE_DATAVIEW : VIEW_TYPES.findIndex((c) => c?.name === name);
     if (type <= 0) throw new PackFailure('UNPACKABLE', `${name} views cannot be packed`);
     const address = this.node(Kind.TypedArray, type, 3);
-    this.objects.set(view, address);
+    this.remember(view, address);
     const body = this.bodyWord(address, type);
     const length = type === VIEW_TYPE_DATAVIEW ? view.byteLength : (view as Uint8Array).length;
     const buffer = this.encode(view.buffer);
@@ -517,7 +547,7 @@ class Packer {
     const name = e.name;
     const type = Math.max(0, ERROR_NAMES.indexOf(name as (typeof ERROR_NAMES)[number]));
     const address = this.node(Kind.Error, type, 3);
-    this.objects.set(e, address);
+    this.remember(e, address);
     const body = this.bodyWord(address, type);
     // As V8's serializer: an own data property `message` (converted to a string), any string `stack`,
     // and an own data property `cause`.
@@ -540,7 +570,7 @@ class Packer {
 
   private boxed(o: object, type: Boxed, primitive: unknown): Ref {
     const address = this.node(Kind.Boxed, type, 1);
-    this.objects.set(o, address);
+    this.remember(o, address);
     this.setSlot(address, this.bodyWord(address, type), this.encode(primitive));
     return address;
   }

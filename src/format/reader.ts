@@ -29,7 +29,8 @@ const SPAN = 2 ** 32;
 export type Address = number;
 export const addressOf = (segment: number, offset: number): Address => segment * SPAN + offset;
 /** Most images have one segment: addresses below 2^32 skip the division. */
-export const segmentOfAddress = (address: Address): number => (address < SPAN ? 0 : Math.floor(address / SPAN));
+export const segmentOfAddress = (address: Address): number =>
+  address < SPAN ? 0 : Math.floor(address / SPAN);
 export const offsetOfAddress = (address: Address): number => (address < SPAN ? address : address % SPAN);
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
@@ -403,7 +404,10 @@ function decodeAscii(b: Uint8Array, start: number, length: number): string {
   if (length > 64) {
     let s = '';
     for (let at = start; at < start + length; at += CHUNK) {
-      s += String.fromCharCode.apply(null, b.subarray(at, Math.min(at + CHUNK, start + length)) as unknown as number[]);
+      s += String.fromCharCode.apply(
+        null,
+        b.subarray(at, Math.min(at + CHUNK, start + length)) as unknown as number[],
+      );
     }
     return s;
   }
@@ -411,7 +415,16 @@ function decodeAscii(b: Uint8Array, start: number, length: number): string {
   let i = start;
   const end = start + length;
   for (; i + 8 <= end; i += 8) {
-    s += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+    s += String.fromCharCode(
+      b[i]!,
+      b[i + 1]!,
+      b[i + 2]!,
+      b[i + 3]!,
+      b[i + 4]!,
+      b[i + 5]!,
+      b[i + 6]!,
+      b[i + 7]!,
+    );
   }
   for (; i + 2 <= end; i += 2) s += String.fromCharCode(b[i]!, b[i + 1]!);
   if (i < end) s += String.fromCharCode(b[i]!);

@@ -13,7 +13,7 @@ import {
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
-import { type Address, Reader, offsetOfAddress, segmentOfAddress } from './reader.js';
+import { type Address, offsetOfAddress, Reader, segmentOfAddress } from './reader.js';
 
 /**
  * Checks a whole image against the invariants of FORMAT.md §6 and throws a CowshareError (code CORRUPT)

@@ -221,7 +221,11 @@ class SparseHandler extends ArrayHandler {
   }
 }
 
-const TARGET: unknown[] = Object.defineProperty([], INSPECT, { value: inspectArray });
+const TARGET: unknown[] = Object.defineProperty([], INSPECT, {
+  value: inspectArray,
+  // Configurable, or the Proxy invariants would make every ownKeys list it.
+  configurable: true,
+});
 
 export function arrayView(reader: Reader, address: Address): readonly unknown[] {
   return new Proxy(TARGET, new DenseHandler(reader, address));

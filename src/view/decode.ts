@@ -51,6 +51,8 @@ export function decodeNode(reader: Reader, address: Address): unknown {
       return new MapView(reader, address);
     case Kind.Set:
       return new SetView(reader, address);
+    case Kind.Error:
+      return tagged(errorView(reader, address), reader, address);
     default:
       return tagged(decodeBuiltin(reader, address, kind), reader, address);
   }
@@ -135,6 +137,10 @@ function typedArray(reader: Reader, address: Address): ArrayBufferView {
   return new (View as Uint8ArrayConstructor)(bytes.buffer, start + byteOffset, length);
 }
 
+/**
+ * An Error with the packed name, message and stack. Its cause is left to the caller: a view gives it a
+ * lazy getter and `toJS` a deep copy, since a cause may lead back to the error itself.
+ */
 function error(reader: Reader, address: Address): Error {
   const segment = segmentOfAddress(address);
   const body = reader.need(address, 3);
@@ -143,26 +149,42 @@ function error(reader: Reader, address: Address): Error {
   if (name === undefined) throw corrupt(reader.where(address), `unknown error type ${type}`);
   const words = reader.words[segment]!;
   const result = new (globalThis[name] as ErrorConstructor)();
-  const absent = (slot: number) => slot === constantSlot(Const.Absent);
-  const [message, stack, cause] = [words[body]!, words[body + 1]!, words[body + 2]!];
-  if (!absent(message)) {
+  const absent = constantSlot(Const.Absent);
+  const message = words[body]!;
+  const stack = words[body + 1]!;
+  if (message !== absent) {
     Object.defineProperty(result, 'message', {
       value: reader.keyString(segment, message, address),
       writable: true,
       configurable: true,
     });
   }
-  if (!absent(stack)) {
+  if (stack !== absent) {
     Object.defineProperty(result, 'stack', {
       value: reader.keyString(segment, stack, address),
       writable: true,
       configurable: true,
     });
   }
-  if (!absent(cause)) {
+  return result;
+}
+
+/** The slot of an ERROR node's cause, or undefined when it has none. */
+export function errorCause(reader: Reader, address: Address): number | undefined {
+  const body = reader.need(address, 3);
+  const slot = reader.words[segmentOfAddress(address)]![body + 2]!;
+  return slot === constantSlot(Const.Absent) ? undefined : slot;
+}
+
+/** An error view: its cause is read when it is asked for. */
+function errorView(reader: Reader, address: Address): Error {
+  const result = decodeBuiltin(reader, address, Kind.Error) as Error;
+  const cause = errorCause(reader, address);
+  if (cause !== undefined) {
+    const segment = segmentOfAddress(address);
     Object.defineProperty(result, 'cause', {
-      value: decodeSlot(reader, segment, cause),
-      writable: true,
+      get: () => decodeSlot(reader, segment, cause),
+      enumerable: false,
       configurable: true,
     });
   }

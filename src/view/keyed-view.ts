@@ -7,57 +7,71 @@ import { decodeSlot } from './decode.js';
 import { INSPECT, inspectKeyed } from './inspect.js';
 import { findKey } from './lookup.js';
 
-/**
- * The layout shared by MAP and SET nodes: `size` entries of `stride` slots from word `first`, then a hash
- * index when size ≥ HASH_MIN. Checked against the segment once, when the view is made.
- */
-abstract class KeyedView implements NodeRef {
-  readonly size: number;
-  /** Segment of the node; its slots are interpreted there. */
-  protected readonly segment: number;
-  /** Word index of the first entry. */
-  protected readonly first: number;
-  /** Word index of the hash index's capacity word, or -1 when there is none. */
-  protected readonly hashAt: number;
-
-  constructor(
-    readonly reader: Reader,
-    readonly address: Address,
-    stride: number,
-  ) {
-    const size = reader.count(address);
-    const hashed = size >= HASH_MIN;
-    this.first = reader.need(address, stride * size + (hashed ? 1 + hashCapacity(size) : 0));
-    this.size = size;
-    this.segment = segmentOfAddress(address);
-    this.hashAt = hashed ? this.first + stride * size : -1;
-    if (hashed && reader.words[this.segment]![this.hashAt] !== hashCapacity(size)) {
-      throw corrupt(reader.where(address), 'hash index capacity does not match the entry count');
-    }
-  }
-
-  get [NODE](): NodeRef {
-    return this;
-  }
-
-  protected slot(word: number): unknown {
-    return decodeSlot(this.reader, this.segment, this.reader.words[this.segment]![word]!);
-  }
-
-  /** Entry `i`'s key (its first slot) or value (its last slot: the key again for a Set). */
-  item(i: number, part: Part): unknown {
-    const stride = this.stride();
-    return this.slot(this.first + stride * i + (part === Part.Value ? stride - 1 : 0));
-  }
-
-  protected abstract stride(): number;
-}
-
+/** Which part of an entry an iterator yields. */
 enum Part {
   Key = 0,
   Value = 1,
   Entry = 2,
 }
+
+/**
+ * The layout shared by MAP and SET nodes: `size` entries of `stride` slots from word `first`, then a hash
+ * index when size ≥ HASH_MIN. Checked against the segment once, when the view is made. The state is
+ * private, so that, as with a native Map, a view has no own enumerable properties.
+ */
+abstract class KeyedView {
+  readonly #reader: Reader;
+  readonly #address: Address;
+  readonly #size: number;
+  readonly #stride: number;
+  /** Segment of the node; its slots are interpreted there. */
+  readonly #segment: number;
+  /** Word index of the first entry. */
+  readonly #first: number;
+  /** Word index of the hash index's capacity word, or -1 when there is none. */
+  readonly #hashAt: number;
+
+  constructor(reader: Reader, address: Address, stride: number) {
+    const size = reader.count(address);
+    const hashed = size >= HASH_MIN;
+    this.#first = reader.need(address, stride * size + (hashed ? 1 + hashCapacity(size) : 0));
+    this.#reader = reader;
+    this.#address = address;
+    this.#size = size;
+    this.#stride = stride;
+    this.#segment = segmentOfAddress(address);
+    this.#hashAt = hashed ? this.#first + stride * size : -1;
+    if (hashed && reader.words[this.#segment]![this.#hashAt] !== hashCapacity(size)) {
+      throw corrupt(reader.where(address), 'hash index capacity does not match the entry count');
+    }
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get [NODE](): NodeRef {
+    return { reader: this.#reader, address: this.#address };
+  }
+
+  /** The index of the entry whose key is `key`, or -1. */
+  protected find(key: unknown): number {
+    return findKey(this.#reader, this.#address, this.#first, this.#stride, this.#size, this.#hashAt, key);
+  }
+
+  /** Entry `i`'s key (its first slot) or value (its last slot: the key again for a Set). */
+  item(i: number, part: Part.Key | Part.Value): unknown {
+    const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
+    return decodeSlot(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
+  }
+
+  /** As `JSON.stringify` shows a native Map or Set. */
+  toJSON(): object {
+    return {};
+  }
+}
+
+Object.defineProperty(KeyedView.prototype, INSPECT, { value: inspectKeyed });
 
 /** Iterates a keyed view's keys, values or entries; a plain object with `next`, cheaper than a generator. */
 class KeyedIterator<T> implements IterableIterator<T> {
@@ -73,7 +87,9 @@ class KeyedIterator<T> implements IterableIterator<T> {
     if (i >= this.view.size) return { done: true, value: undefined };
     this.i = i + 1;
     const value =
-      this.part === Part.Entry ? [this.view.item(i, Part.Key), this.view.item(i, Part.Value)] : this.view.item(i, this.part);
+      this.part === Part.Entry
+        ? [this.view.item(i, Part.Key), this.view.item(i, Part.Value)]
+        : this.view.item(i, this.part);
     return { done: false, value: value as T };
   }
 
@@ -81,8 +97,6 @@ class KeyedIterator<T> implements IterableIterator<T> {
     return this;
   }
 }
-
-Object.defineProperty(KeyedView.prototype, INSPECT, { value: inspectKeyed });
 
 /** A read-only Map over a MAP node: lookups use the image's hash index and decode only what they return. */
 export class MapView<K = unknown, V = unknown> extends KeyedView implements ReadonlyMap<K, V> {
@@ -99,16 +113,12 @@ export class MapView<K = unknown, V = unknown> extends KeyedView implements Read
   }
 
   get(key: K): V | undefined {
-    const i = findKey(this.reader, this.address, this.first, 2, this.size, this.hashAt, key);
-    return i < 0 ? undefined : (this.slot(this.first + 2 * i + 1) as V);
+    const i = this.find(key);
+    return i < 0 ? undefined : (this.item(i, Part.Value) as V);
   }
 
   has(key: K): boolean {
-    return findKey(this.reader, this.address, this.first, 2, this.size, this.hashAt, key) >= 0;
-  }
-
-  protected stride(): number {
-    return 2;
+    return this.find(key) >= 0;
   }
 
   keys(): MapIterator<K> {
@@ -129,12 +139,7 @@ export class MapView<K = unknown, V = unknown> extends KeyedView implements Read
 
   forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
     for (let i = 0; i < this.size; i++) {
-      callback.call(
-        thisArg,
-        this.slot(this.first + 2 * i + 1) as V,
-        this.slot(this.first + 2 * i) as K,
-        this,
-      );
+      callback.call(thisArg, this.item(i, Part.Value) as V, this.item(i, Part.Key) as K, this);
     }
   }
 
@@ -164,11 +169,7 @@ export class SetView<T = unknown> extends KeyedView implements ReadonlySet<T> {
   }
 
   has(value: T): boolean {
-    return findKey(this.reader, this.address, this.first, 1, this.size, this.hashAt, value) >= 0;
-  }
-
-  protected stride(): number {
-    return 1;
+    return this.find(value) >= 0;
   }
 
   values(): SetIterator<T> {
@@ -188,7 +189,10 @@ export class SetView<T = unknown> extends KeyedView implements ReadonlySet<T> {
   }
 
   forEach(callback: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
-    for (const value of this.values()) callback.call(thisArg, value, value, this);
+    for (let i = 0; i < this.size; i++) {
+      const value = this.item(i, Part.Value) as T;
+      callback.call(thisArg, value, value, this);
+    }
   }
 
   add(): never {

@@ -2,7 +2,7 @@ import { corrupt } from '../errors.js';
 import { hashAddress, hashPrimitive, hashString, homeBucket, sameValueZero } from '../format/hash.js';
 import { ESCAPE, INFO_SHIFT, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
-import { type Address, addressOf, type Reader, offsetOfAddress, segmentOfAddress } from '../format/reader.js';
+import { type Address, addressOf, offsetOfAddress, type Reader, segmentOfAddress } from '../format/reader.js';
 
 /** A key that cannot be in any image (an object that is not a node of this reader). */
 const NOWHERE = -1;
@@ -99,7 +99,8 @@ function findString(
 ): number {
   const words = reader.words[segment]!;
   if (hashAt < 0) {
-    for (let i = 0; i < count; i++) if (stringSlotMatches(reader, segment, words[first + stride * i]!, key)) return i;
+    for (let i = 0; i < count; i++)
+      if (stringSlotMatches(reader, segment, words[first + stride * i]!, key)) return i;
     return -1;
   }
   const capacity = words[hashAt]!;
@@ -123,7 +124,8 @@ function stringSlotMatches(reader: Reader, segment: number, slot: number, key: s
   }
   const header = reader.words[segment]![slot >>> 2]!;
   const info = header >>> INFO_SHIFT;
-  if ((header & KIND_MASK) !== Kind.StringAscii || info === ESCAPE) return slotMatches(reader, segment, slot, key);
+  if ((header & KIND_MASK) !== Kind.StringAscii || info === ESCAPE)
+    return slotMatches(reader, segment, slot, key);
   const length = key.length;
   if (info !== length) return false;
   const start = slot + 4;

@@ -2,7 +2,7 @@ import { corrupt } from '../errors.js';
 import { Const, constantSlot, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
-import { decodeBuiltin } from './decode.js';
+import { decodeBuiltin, errorCause } from './decode.js';
 import type { Shared } from './shared.js';
 
 const HOLE = constantSlot(Const.Hole);
@@ -132,10 +132,14 @@ class Copier {
       case Kind.Error: {
         const result = decodeBuiltin(reader, address, kind) as Error;
         this.memo.set(address, result);
-        // The cause is a view after decodeNode; copy it deeply (it may refer back to the error).
-        if (Object.hasOwn(result, 'cause')) {
-          const body = reader.need(address, 3);
-          result.cause = this.slot(segment, reader.words[segment]![body + 2]!);
+        // Set after the memo entry exists: the cause may lead back to this error.
+        const cause = errorCause(reader, address);
+        if (cause !== undefined) {
+          Object.defineProperty(result, 'cause', {
+            value: this.slot(segment, cause),
+            writable: true,
+            configurable: true,
+          });
         }
         return result;
       }
