@@ -155,8 +155,8 @@ class Packer {
     const node = this.viewNode;
     if (node !== undefined) {
       this.viewNode = undefined;
-      let byAddress = this.views.get(node.reader);
-      if (byAddress === undefined) this.views.set(node.reader, (byAddress = new Map()));
+      const byAddress = this.views.get(node.reader) ?? new Map<Address, Ref>();
+      this.views.set(node.reader, byAddress);
       byAddress.set(node.address, address);
     }
   }
