@@ -120,6 +120,12 @@ class Packer {
   /** The node of the view being written, between `object()` and its `remember()`. */
   private viewNode: NodeRef | undefined;
   private readonly shapes: ShapeNode = { next: undefined, index: -1 };
+  /**
+   * Recently used shapes by first key. Objects of one shape give Object.keys arrays of the same
+   * (interned) strings, so a candidate is confirmed by pointer comparisons: one Map lookup per object
+   * instead of one per key down the transition tree.
+   */
+  private readonly shapeCache = new Map<string, { keys: readonly string[]; index: number }>();
   private readonly shapeAddresses: Ref[] = [];
 
   constructor(private readonly writer: ImageWriter) {}
@@ -183,6 +189,11 @@ class Packer {
 
   /** Stores `ref` in the slot at word `word` of the segment holding `address`. */
   private setSlot(address: Ref, word: number, ref: Ref): void {
+    if (address < SEGMENT_SPAN && ref < SEGMENT_SPAN) {
+      // Both in segment 0, the common case: an inline slot or a near reference, no far table.
+      this.writer.segments[0]!.words[word] = ref < 0 ? -1 - ref : ref;
+      return;
+    }
     const segment = segmentOf(address);
     this.writer.segments[segment]!.words[word] = this.writer.slotIn(segment, ref);
   }
@@ -329,6 +340,16 @@ class Packer {
 
   /** The shape index for an ordered key list, writing the SHAPE node on first use. */
   private shape(keys: readonly string[]): number {
+    const first = keys.length === 0 ? '' : keys[0]!;
+    const cached = this.shapeCache.get(first);
+    if (cached !== undefined && sameKeys(cached.keys, keys)) return cached.index;
+    const index = this.shapeIndex(keys);
+    this.shapeCache.set(first, { keys, index });
+    return index;
+  }
+
+  /** The shape index for an ordered key list, through the transition tree. */
+  private shapeIndex(keys: readonly string[]): number {
     let node = this.shapes;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -579,6 +600,12 @@ class Packer {
 /** The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as. */
 function hashKey(key: unknown, ref: Ref): number {
   return hashPrimitive(key) ?? hashAddress(segmentOf(ref), ref % SEGMENT_SPAN);
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function isArrayIndex(key: string): boolean {

@@ -63,7 +63,8 @@ export interface WriterOptions {
 }
 
 const INITIAL_CAPACITY = 1 << 16;
-const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+/** `n` rounded up to a multiple of `to` (a power of two); `-n & (to - 1)` keeps the low bits exact for any n < 2^53. */
+const align = (n: number, to: number): number => n + (-n & (to - 1));
 
 /**
  * Allocates nodes in segments and turns the finished segments into an Image. It knows nothing of
@@ -130,7 +131,7 @@ export class ImageWriter {
   /** The u32 slot that refers to `ref` from a slot stored in segment `from`. */
   slotIn(from: number, ref: Ref): number {
     if (ref < 0) return -1 - ref;
-    if (ref < SEGMENT_SPAN && from === 0) return ref;
+    if (from === 0 && ref < SEGMENT_SPAN) return ref;
     const segment = segmentOf(ref);
     if (segment === from) return ref - segment * SEGMENT_SPAN;
     let index = this.farIndex.get(ref);
