@@ -178,10 +178,10 @@ export class Reader {
   }
 
   /** The (possibly escaped) info field of the node at `address`. */
-  count(address: Address): number {
-    const info = this.header(address) >>> INFO_SHIFT;
+  count(address: Address, header = this.header(address)): number {
+    const info = header >>> INFO_SHIFT;
     if (info !== ESCAPE) return info;
-    this.need(address, 0);
+    this.need(address, 0, header);
     return this.words[segmentOfAddress(address)]![(offsetOfAddress(address) >>> 2) + 1]!;
   }
 
@@ -194,11 +194,11 @@ export class Reader {
   /**
    * Checks that the node at `address` has `bodyWords` words of body inside its segment; returns the
    * body's first word index. Lengths come from the image, so they are checked before anything is
-   * sized by them.
+   * sized by them. Callers that have read the header already pass it.
    */
-  need(address: Address, bodyWords: number): number {
+  need(address: Address, bodyWords: number, header = this.header(address)): number {
     const segment = segmentOfAddress(address);
-    const escaped = this.header(address) >>> INFO_SHIFT === ESCAPE;
+    const escaped = header >>> INFO_SHIFT === ESCAPE;
     const body = (offsetOfAddress(address) >>> 2) + (escaped ? 2 : 1);
     if ((body + bodyWords) * 4 > this.lengths[segment]!) {
       throw corrupt(this.where(address), 'node runs past the end of its segment');
@@ -261,17 +261,16 @@ export class Reader {
   }
 
   /** Decodes the string node at `address` (either encoding). */
-  string(address: Address): string {
-    const header = this.header(address);
+  string(address: Address, header = this.header(address)): string {
     const kind = header & KIND_MASK;
-    const length = this.count(address);
+    const length = this.count(address, header);
     const segment = segmentOfAddress(address);
     if (kind === Kind.StringAscii) {
-      const start = this.need(address, Math.ceil(length / 4)) * 4;
+      const start = this.need(address, Math.ceil(length / 4), header) * 4;
       return decodeAscii(this.bytes[segment]!, start, length);
     }
     if (kind !== Kind.StringUtf16) throw corrupt(this.where(address), 'expected a string');
-    const start = this.need(address, Math.ceil(length / 2)) * 4;
+    const start = this.need(address, Math.ceil(length / 2), header) * 4;
     return decodeUtf16(this.views[segment]!, start, length);
   }
 
@@ -296,8 +295,8 @@ export class Reader {
   }
 
   /** The f64 of a FLOAT64 or DATE node. */
-  float(address: Address): number {
-    const body = this.need(address, 2);
+  float(address: Address, header = this.header(address)): number {
+    const body = this.need(address, 2, header);
     return this.views[segmentOfAddress(address)]!.getFloat64(body * 4, true);
   }
 

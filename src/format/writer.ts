@@ -44,6 +44,13 @@ class SegmentBuffer {
     this.view = new DataView(this.bytes.buffer);
   }
 
+  /** Drops the buffer (all three views of it), once its bytes are copied into the image. */
+  release(): void {
+    this.bytes = new Uint8Array(0);
+    this.words = new Uint32Array(0);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
   /** Grows the buffer to hold at least `needed` bytes, doubling, but never past `limit`. */
   reserve(needed: number, limit: number): void {
     if (needed <= this.bytes.length) return;
@@ -201,9 +208,13 @@ export class ImageWriter {
     words[Header.NodeCount >>> 2] = Math.min(this.nodeCount, 0xffffffff);
     words[Header.Checksum >>> 2] = crc32(first.bytes.subarray(0, Header.Size));
 
-    const segments = this.segments.map((segment, i) => {
-      const shared = new SharedArrayBuffer(lengths[i]!);
-      new Uint8Array(shared).set(segment.bytes.subarray(0, segment.length));
+    // Copy each segment into shared memory and drop its build buffer at once: the peak is the image
+    // plus one segment, not twice the image.
+    const segments = lengths.map((length, i) => {
+      const shared = new SharedArrayBuffer(length);
+      const built = this.segments[i]!;
+      new Uint8Array(shared).set(built.bytes.subarray(0, built.length));
+      built.release();
       return shared;
     });
     this.segments.length = 0;

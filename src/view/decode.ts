@@ -31,18 +31,19 @@ export function decodeSlot(reader: Reader, segment: number, slot: number): unkno
 }
 
 export function decodeNode(reader: Reader, address: Address): unknown {
-  const kind = reader.header(address) & KIND_MASK;
+  const header = reader.header(address);
+  const kind = header & KIND_MASK;
   switch (kind) {
     case Kind.StringAscii:
     case Kind.StringUtf16:
-      return reader.string(address);
+      return reader.string(address, header);
     case Kind.Float64:
-      return reader.float(address);
+      return reader.float(address, header);
     case Kind.BigIntPositive:
     case Kind.BigIntNegative:
       return reader.bigint(address, kind === Kind.BigIntNegative);
     case Kind.Object:
-      return objectView(reader, address);
+      return objectView(reader, address, header);
     case Kind.Array:
       return arrayView(reader, address);
     case Kind.SparseArray:

@@ -19,9 +19,10 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
     readonly reader: Reader,
     readonly address: Address,
     private readonly shape: Shape,
+    header: number,
   ) {
     this.segment = segmentOfAddress(address);
-    this.first = reader.need(address, shape.keys.length);
+    this.first = reader.need(address, shape.keys.length, header);
   }
 
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
@@ -72,6 +73,7 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
 
 const TARGET = { [INSPECT]: inspectObject };
 
-export function objectView(reader: Reader, address: Address): object {
-  return new Proxy(TARGET, new ObjectHandler(reader, address, reader.shape(reader.count(address))));
+export function objectView(reader: Reader, address: Address, header: number): object {
+  const shape = reader.shape(reader.count(address, header));
+  return new Proxy(TARGET, new ObjectHandler(reader, address, shape, header));
 }
