@@ -345,6 +345,9 @@ export class Reader {
     const words = this.words[segment]!;
     const keys = new Array<string>(count);
     for (let i = 0; i < count; i++) keys[i] = internalize(this.keyString(segment, words[body + i]!, address));
+    // Distinct keys are a Proxy invariant for the object views (ownKeys may not repeat a key), so this
+    // is checked here, for every shape, not only by verify.
+    if (new Set(keys).size !== count) throw corrupt(this.where(address), 'duplicate keys');
     if (count < HASH_MIN) {
       return { keys, indexOf: (key) => keys.indexOf(key) };
     }
@@ -354,7 +357,6 @@ export class Reader {
       keys.forEach((key, i) => {
         index.set(key, i);
       });
-      if (index.size !== count) throw corrupt(this.where(address), 'duplicate keys');
       return { keys, indexOf: (key) => index.get(key) ?? -1 };
     }
     const buckets = body + count + 1;

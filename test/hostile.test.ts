@@ -1,0 +1,743 @@
+// Hostile images: truncated, bit-flipped, overwritten and crafted images must end in a CowshareError or a
+// RangeError — never another exception, a hang, or an allocation sized by an unchecked length.
+//
+// The mutation fuzz runs in a worker thread so that a hang is caught and named: before each attempt the
+// worker publishes the mutation's label in shared memory, and the main thread fails the test with that
+// label when the worker stops making progress.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Image } from '../src/index.js';
+import { CowshareError, open, pack, toJS, verify } from '../src/index.js';
+import { smallCases } from './support/corpus.js';
+
+// --- CRC-32 and header helpers ---------------------------------------------------------------
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 (IEEE 802.3, as zlib) of `bytes`. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const CHECKSUM_AT = 60;
+const FIRST_SEGMENT_BYTES_AT = 16;
+const SEGMENT_COUNT_AT = 20;
+const BASE_SEGMENT_COUNT_AT = 24;
+/** `CSEG` as a little-endian u32: the first word of every segment after the first (FORMAT.md §2). */
+const SEGMENT_MAGIC = 0x47455343;
+const ROOT_SLOT_AT = 28;
+
+/** The checksum of the header over [0, end) with the checksum field read as zero. */
+function headerChecksum(segment: Uint8Array, end: number): number {
+  const copy = segment.slice(0, Math.min(end, segment.length));
+  copy.fill(0, CHECKSUM_AT, CHECKSUM_AT + 4);
+  return crc32(copy);
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
+}
+
+function setU32(bytes: Uint8Array, at: number, value: number): void {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(at, value >>> 0, true);
+}
+
+/** The checksum covers the 64-byte image header (FORMAT.md §3). */
+const HEADER_SIZE = 64;
+
+/** Rewrites the header checksum over [0, end). */
+function fixChecksum(segment: Uint8Array, end: number): void {
+  setU32(segment, CHECKSUM_AT, headerChecksum(segment, end));
+}
+
+function shared(bytes: Uint8Array): SharedArrayBuffer {
+  const out = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
+/** A copy of an image whose segments are fresh SharedArrayBuffers, so a test can patch bytes. */
+function copyImage(image: Image): Image {
+  return { segments: image.segments.map((s) => shared(new Uint8Array(s))) };
+}
+
+// --- exercising an image ---------------------------------------------------------------------
+
+/** Reads a view the way user code does, visiting at most `budget` values. */
+function walk(root: unknown, budget = 3000): void {
+  const stack: unknown[] = [root];
+  let left = budget;
+  while (stack.length > 0 && left-- > 0) {
+    const v = stack.pop();
+    if (typeof v === 'function') throw new Error('a view produced a function');
+    if (typeof v !== 'object' || v === null) {
+      String(v);
+      continue;
+    }
+    if (Array.isArray(v)) {
+      const length = v.length;
+      for (let i = 0; i < Math.min(length, 32); i++) stack.push(v[i]);
+      if (length > 0) stack.push(v[length - 1]);
+      Object.keys(v).slice(0, 32);
+      continue;
+    }
+    if (ArrayBuffer.isView(v)) {
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      let sum = 0;
+      for (let i = 0; i < Math.min(bytes.length, 64); i++) sum += bytes[i]!;
+      if (!(v instanceof DataView) && (v as Uint8Array).length > 0) String((v as Uint8Array)[0]);
+      String(sum);
+      continue;
+    }
+    if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) {
+      new Uint8Array(v).slice(0, 16);
+      continue;
+    }
+    if (v instanceof Date) {
+      v.getTime();
+      continue;
+    }
+    if (v instanceof RegExp) {
+      String(v.source + v.flags);
+      continue;
+    }
+    if (v instanceof Error) {
+      String(v.message);
+      stack.push(v.cause);
+      continue;
+    }
+    const maybe = v as { entries?: unknown; get?: unknown; has?: unknown; add?: unknown; size?: unknown };
+    if (
+      typeof maybe.entries === 'function' &&
+      typeof maybe.has === 'function' &&
+      typeof maybe.get === 'function'
+    ) {
+      const map = v as Map<unknown, unknown>;
+      let i = 0;
+      for (const [key, value] of map.entries()) {
+        if (i++ >= 32) break;
+        map.has(key);
+        map.get(key);
+        stack.push(key, value);
+      }
+      map.get('probe');
+      map.has(12345);
+      continue;
+    }
+    if (typeof maybe.has === 'function' && typeof maybe.add === 'function') {
+      const set = v as Set<unknown>;
+      let i = 0;
+      for (const member of set.values()) {
+        if (i++ >= 32) break;
+        set.has(member);
+        stack.push(member);
+      }
+      set.has('probe');
+      continue;
+    }
+    if (typeof (v as { valueOf?: unknown }).valueOf === 'function') (v as { valueOf(): unknown }).valueOf();
+    const keys = Object.keys(v);
+    for (const key of keys.slice(0, 32)) {
+      if (!(key in v)) throw new Error(`Object.keys lists ${JSON.stringify(key)} but "in" says no`);
+      stack.push((v as Record<string, unknown>)[key]);
+    }
+    (v as Record<string, unknown>).missingProperty;
+  }
+}
+
+type Outcome = 'ok' | 'CowshareError' | 'RangeError';
+
+/** Runs `fn`; an exception other than CowshareError / RangeError is returned as a failure description. */
+function attempt(fn: () => void): Outcome | { unexpected: string } {
+  try {
+    fn();
+    return 'ok';
+  } catch (error) {
+    if (error instanceof CowshareError) return 'CowshareError';
+    if (error instanceof RangeError) return 'RangeError';
+    const e = error as Error;
+    return {
+      unexpected: `${e?.name ?? typeof error}: ${e?.message ?? String(error)}\n${(e?.stack ?? '').split('\n').slice(1, 5).join('\n')}`,
+    };
+  }
+}
+
+interface Verdict {
+  read: Outcome | 'unexpected';
+  verify: Outcome | 'unexpected';
+  problems: string[];
+}
+
+/** Opens, fully reads and separately verifies one image; returns what happened. */
+function exercise(image: Image): Verdict {
+  const problems: string[] = [];
+  const read = attempt(() => {
+    const view = open(image);
+    toJS(view);
+    walk(view);
+  });
+  const checked = attempt(() => verify(image));
+  const verified = attempt(() => {
+    walk(toJS(open(image, { verify: true })));
+  });
+  for (const [what, outcome] of [
+    ['open/toJS/walk', read],
+    ['verify', checked],
+    ['open(verify: true)', verified],
+  ] as const) {
+    if (typeof outcome !== 'string') problems.push(`${what} threw ${outcome.unexpected}`);
+  }
+  if (checked === 'ok' && typeof read === 'string' && read !== 'ok') {
+    problems.push(`verify accepted the image but reading it threw a ${read}`);
+  }
+  if (checked === 'ok' && typeof verified === 'string' && verified !== 'ok') {
+    problems.push(`verify accepted the image but open(verify: true) + toJS threw a ${verified}`);
+  }
+  return {
+    read: typeof read === 'string' ? read : 'unexpected',
+    verify: typeof checked === 'string' ? checked : 'unexpected',
+    problems,
+  };
+}
+
+// --- mutations -------------------------------------------------------------------------------
+
+interface Mutation {
+  label: string;
+  image: Image;
+  /** When set, the image must be rejected (the read and verify must not succeed). */
+  mustFail?: boolean;
+}
+
+function* mutationsOf(name: string, image: Image): Generator<Mutation> {
+  const segments = image.segments.map((s) => new Uint8Array(s));
+  const withSegment = (index: number, bytes: Uint8Array): Image => ({
+    segments: image.segments.map((s, i) => (i === index ? shared(bytes) : s)),
+  });
+  for (let index = 0; index < segments.length; index++) {
+    const original = segments[index]!;
+    const where = `${name}, segment ${index}`;
+    // (1) truncation at every length: every rounded length is among these too.
+    for (let length = 0; length < original.length; length++) {
+      yield {
+        label: `${where}: truncated to ${length} bytes`,
+        image: withSegment(index, original.slice(0, length)),
+        mustFail: true,
+      };
+    }
+    // (2) byte flips; in the checksummed header also with the checksum repaired, so the reader sees them.
+    for (let at = 0; at < original.length; at++) {
+      for (const mask of [0xff, 0x01]) {
+        const bytes = original.slice();
+        bytes[at]! ^= mask;
+        yield { label: `${where}: byte ${at} ^= 0x${mask.toString(16)}`, image: withSegment(index, bytes) };
+        if (index === 0 && at < HEADER_SIZE && (at < CHECKSUM_AT || at >= CHECKSUM_AT + 4)) {
+          const fixed = bytes.slice();
+          fixChecksum(fixed, HEADER_SIZE);
+          yield {
+            label: `${where}: byte ${at} ^= 0x${mask.toString(16)}, checksum fixed`,
+            image: withSegment(index, fixed),
+          };
+        }
+      }
+    }
+    // (3) every aligned word overwritten with large values.
+    for (let at = 0; at + 4 <= original.length; at += 4) {
+      for (const word of [0xffffffff, 0x7ffffffc]) {
+        const bytes = original.slice();
+        setU32(bytes, at, word);
+        yield { label: `${where}: word at ${at} = 0x${word.toString(16)}`, image: withSegment(index, bytes) };
+        if (index === 0 && at < HEADER_SIZE && at !== CHECKSUM_AT) {
+          const fixed = bytes.slice();
+          fixChecksum(fixed, HEADER_SIZE);
+          yield {
+            label: `${where}: word at ${at} = 0x${word.toString(16)}, checksum fixed`,
+            image: withSegment(index, fixed),
+          };
+        }
+      }
+    }
+  }
+}
+
+/** Structural damage to a multi-segment image. */
+function* segmentMutationsOf(name: string, image: Image): Generator<Mutation> {
+  const s = image.segments;
+  const n = s.length;
+  yield { label: `${name}: last segment dropped`, image: { segments: s.slice(0, -1) }, mustFail: true };
+  yield { label: `${name}: first segment dropped`, image: { segments: s.slice(1) }, mustFail: true };
+  yield { label: `${name}: segment duplicated`, image: { segments: [...s, s[n - 1]!] }, mustFail: true };
+  yield {
+    label: `${name}: segments 1 and 2 swapped`,
+    image: { segments: [s[0]!, s[2]!, s[1]!, ...s.slice(3)] },
+    mustFail: true,
+  };
+  yield {
+    label: `${name}: segment 1 replaced by zeros`,
+    image: { segments: [s[0]!, new SharedArrayBuffer(s[1]!.byteLength), ...s.slice(2)] },
+    mustFail: true,
+  };
+  const unshared = new ArrayBuffer(s[1]!.byteLength);
+  new Uint8Array(unshared).set(new Uint8Array(s[1]!));
+  yield {
+    label: `${name}: segment 1 is an ArrayBuffer`,
+    image: { segments: [s[0]!, unshared as unknown as SharedArrayBuffer, ...s.slice(2)] },
+    mustFail: true,
+  };
+  // Byte flips and word overwrites in every segment but the first (sampled: every 4th offset).
+  for (let index = 1; index < n; index++) {
+    const original = new Uint8Array(s[index]!);
+    for (let at = 0; at < original.length; at += 4) {
+      const bytes = original.slice();
+      bytes[at + ((at >> 2) & 3)]! ^= 0xff;
+      yield {
+        label: `${name}, segment ${index}: byte ${at + ((at >> 2) & 3)} ^= 0xff`,
+        image: { segments: s.map((seg, i) => (i === index ? shared(bytes) : seg)) },
+      };
+      const words = original.slice();
+      setU32(words, at, at % 8 ? 0xffffffff : 0x7ffffffc);
+      yield {
+        label: `${name}, segment ${index}: word at ${at} overwritten`,
+        image: { segments: s.map((seg, i) => (i === index ? shared(words) : seg)) },
+      };
+    }
+  }
+}
+
+// --- the fuzz, as run by the worker ----------------------------------------------------------
+
+interface FuzzReport {
+  count: number;
+  outcomes: Record<string, number>;
+  failures: { label: string; problem: string }[];
+  slowest: { label: string; ms: number };
+}
+
+/** Slot for the label of the mutation under test: a u32 byte length, then UTF-8 bytes. */
+const LABEL_BYTES = 1024;
+
+function runFuzz(progress: Int32Array, label: Uint8Array, which: 'small' | 'segments'): FuzzReport {
+  const encoder = new TextEncoder();
+  const report: FuzzReport = { count: 0, outcomes: {}, failures: [], slowest: { label: '', ms: 0 } };
+  const sources: Generator<Mutation>[] = [];
+  if (which === 'small') {
+    for (const c of smallCases) {
+      const image = pack(c.make());
+      const bytes = image.segments.reduce((sum, s) => sum + s.byteLength, 0);
+      if (bytes > 2048)
+        report.failures.push({ label: c.name, problem: `image is ${bytes} bytes, expected a small image` });
+      sources.push(mutationsOf(c.name, image));
+    }
+  } else {
+    const value = {
+      list: Array.from({ length: 300 }, (_, i) => ({ i, s: `s${i % 50}`, f: i / 7 })),
+      map: new Map(Array.from({ length: 40 }, (_, i) => [`k${i}`, [i, -i]])),
+    };
+    const image = pack(value, { segmentSize: 4096 });
+    if (image.segments.length < 3)
+      report.failures.push({ label: 'multi-segment', problem: `only ${image.segments.length} segments` });
+    sources.push(segmentMutationsOf('multi-segment', image));
+  }
+  for (const source of sources) {
+    for (const m of source) {
+      const written = encoder.encodeInto(m.label, label.subarray(4)).written;
+      new DataView(label.buffer).setUint32(0, written, true);
+      Atomics.add(progress, 0, 1);
+      const started = performance.now();
+      const verdict = exercise(m.image);
+      const ms = performance.now() - started;
+      report.count++;
+      if (ms > report.slowest.ms) report.slowest = { label: m.label, ms };
+      const key = `read ${verdict.read} / verify ${verdict.verify}`;
+      report.outcomes[key] = (report.outcomes[key] ?? 0) + 1;
+      for (const problem of verdict.problems) report.failures.push({ label: m.label, problem });
+      if (m.mustFail && (verdict.read === 'ok' || verdict.verify === 'ok')) {
+        report.failures.push({
+          label: m.label,
+          problem: `accepted (read ${verdict.read}, verify ${verdict.verify})`,
+        });
+      }
+      if (ms > 2000) report.failures.push({ label: m.label, problem: `took ${ms.toFixed(0)} ms` });
+    }
+  }
+  return report;
+}
+
+/** Runs one fuzz in a worker; fails with the current label when the worker stops making progress. */
+async function fuzzInWorker(which: 'small' | 'segments', stallMs = 20_000): Promise<FuzzReport> {
+  const progress = new Int32Array(new SharedArrayBuffer(4));
+  const label = new Uint8Array(new SharedArrayBuffer(LABEL_BYTES));
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const source =
+    `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); ` +
+    `return import(${JSON.stringify(import.meta.url)}); });`;
+  const worker = new Worker(source, { eval: true, workerData: { fuzz: which, progress, label } });
+  const currentLabel = (): string => {
+    const length = new DataView(label.buffer).getUint32(0, true);
+    return new TextDecoder().decode(label.slice(4, 4 + length));
+  };
+  try {
+    return await new Promise<FuzzReport>((resolve, reject) => {
+      let seen = -1;
+      const timer = setInterval(() => {
+        const now = Atomics.load(progress, 0);
+        if (now === seen) {
+          clearInterval(timer);
+          reject(new Error(`no progress for ${stallMs} ms (a hang?) at mutation #${now}: ${currentLabel()}`));
+        }
+        seen = now;
+      }, stallMs);
+      worker.once('message', (report: FuzzReport) => {
+        clearInterval(timer);
+        resolve(report);
+      });
+      worker.once('error', (error) => {
+        clearInterval(timer);
+        reject(new Error(`the worker died at ${currentLabel()}: ${String(error)}`));
+      });
+      worker.once('exit', (code) => {
+        clearInterval(timer);
+        reject(new Error(`the worker exited (${code}) at ${currentLabel()}`));
+      });
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+function assertReport(report: FuzzReport): void {
+  // Group the failures by what went wrong (the first line after the label), with one example each.
+  const groups = new Map<string, { count: number; example: string }>();
+  for (const { label, problem } of report.failures) {
+    const kind = problem.split('\n')[0]!.replace(/\d+/g, 'N');
+    const group = groups.get(kind);
+    if (group) group.count++;
+    else groups.set(kind, { count: 1, example: `${label}: ${problem}` });
+  }
+  const shown = [...groups.values()].map(({ count, example }) => `× ${count}: ${example}`).join('\n');
+  assert.equal(
+    report.failures.length,
+    0,
+    `${report.failures.length} of ${report.count} mutations misbehaved:\n${shown}\noutcomes: ${JSON.stringify(report.outcomes)}`,
+  );
+  assert.ok(report.count > 500, `only ${report.count} mutations ran`);
+}
+
+// --- crafted images and non-images -----------------------------------------------------------
+
+/** The byte offset of the root node, when the root slot is a near reference. */
+function rootOffset(image: Image): number {
+  const slot = u32(new Uint8Array(image.segments[0]!), ROOT_SLOT_AT);
+  assert.equal(slot & 3, 0, 'the root is a near reference');
+  return slot;
+}
+
+/** Asserts that reading and verifying `image` both fail with a CowshareError or RangeError, quickly. */
+function assertRejectedQuickly(image: Image, what: string): void {
+  const before = process.memoryUsage();
+  const started = performance.now();
+  const verdict = exercise(image);
+  const ms = performance.now() - started;
+  const after = process.memoryUsage();
+  assert.deepEqual(verdict.problems, [], what);
+  assert.notEqual(verdict.read, 'ok', `${what}: reading succeeded`);
+  assert.notEqual(verdict.verify, 'ok', `${what}: verify succeeded`);
+  assert.ok(ms < 1000, `${what}: took ${ms.toFixed(0)} ms`);
+  const grown = after.arrayBuffers + after.heapUsed - before.arrayBuffers - before.heapUsed;
+  assert.ok(grown < 64 * 2 ** 20, `${what}: memory grew by ${(grown / 2 ** 20).toFixed(0)} MiB`);
+}
+
+function expectCode(fn: () => unknown, codes: readonly string[], what: string): void {
+  assert.throws(
+    fn,
+    (error: unknown) => {
+      assert.ok(error instanceof CowshareError, `${what}: expected a CowshareError, got ${String(error)}`);
+      assert.ok(codes.includes(error.code), `${what}: code ${error.code}, expected ${codes.join(' or ')}`);
+      return true;
+    },
+    what,
+  );
+}
+
+if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
+  const data = workerData as { fuzz: 'small' | 'segments'; progress: Int32Array; label: Uint8Array };
+  parentPort!.postMessage(runFuzz(data.progress, data.label, data.fuzz));
+} else {
+  describe('mutation fuzz', () => {
+    test('small images: every truncation, byte flip and word overwrite', { timeout: 120_000 }, async () => {
+      assertReport(await fuzzInWorker('small'));
+    });
+
+    test('a multi-segment image: dropped, swapped, zeroed and damaged segments', {
+      timeout: 120_000,
+    }, async () => {
+      assertReport(await fuzzInWorker('segments'));
+    });
+  });
+
+  describe('non-images', () => {
+    const notImages: [string, unknown][] = [
+      ['undefined', undefined],
+      ['null', null],
+      ['a number', 42],
+      ['a string', 'COWSHARE'],
+      ['{}', {}],
+      ['{ segments: [] }', { segments: [] }],
+      ['{ segments: "x" }', { segments: 'x' }],
+      ['{ segments: [null] }', { segments: [null] }],
+      ['a bare SharedArrayBuffer', pack(1).segments[0]],
+      ['an unshared ArrayBuffer', { segments: [new ArrayBuffer(8)] }],
+      [
+        'an unshared copy of a real image',
+        { segments: [new Uint8Array(pack({ a: 1 }).segments[0]!).slice().buffer] },
+      ],
+      ['a Uint8Array over a real image', { segments: [new Uint8Array(pack({ a: 1 }).segments[0]!)] }],
+      ['8 zero bytes', { segments: [new SharedArrayBuffer(8)] }],
+      ['zeros', { segments: [new SharedArrayBuffer(4096)] }],
+    ];
+    for (const [name, value] of notImages) {
+      test(name, () => {
+        expectCode(() => open(value as Image), ['NOT_IMAGE'], `open(${name})`);
+        expectCode(() => verify(value as Image), ['NOT_IMAGE'], `verify(${name})`);
+      });
+    }
+
+    test('wrong magic', () => {
+      for (const at of [0, 3, 7]) {
+        const image = copyImage(pack({ a: 1 }));
+        const bytes = new Uint8Array(image.segments[0]!);
+        bytes[at]! ^= 0x20;
+        fixChecksum(bytes, HEADER_SIZE);
+        expectCode(() => open(image), ['NOT_IMAGE'], `magic byte ${at}`);
+        expectCode(() => verify(image), ['NOT_IMAGE'], `magic byte ${at}`);
+      }
+    });
+  });
+
+  describe('the header', () => {
+    test('the CRC-32 used here is the standard one', () => {
+      assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+    });
+
+    test('the header and segment headers are laid out as FORMAT.md §2–3 say', () => {
+      for (const segmentSize of [undefined, 4096]) {
+        const image = pack(
+          Array.from({ length: 2000 }, (_, i) => `v${i}`),
+          segmentSize ? { segmentSize } : {},
+        );
+        const first = new Uint8Array(image.segments[0]!);
+        assert.equal(new TextDecoder().decode(first.subarray(0, 8)), 'COWSHARE');
+        assert.equal(new DataView(first.buffer).getUint16(8, true), 1, 'major');
+        assert.equal(u32(first, FIRST_SEGMENT_BYTES_AT), first.length, 'firstSegmentBytes');
+        assert.equal(u32(first, SEGMENT_COUNT_AT), image.segments.length, 'segmentCount');
+        assert.equal(u32(first, BASE_SEGMENT_COUNT_AT), 0, 'baseSegmentCount');
+        assert.equal(u32(first, CHECKSUM_AT), headerChecksum(first, HEADER_SIZE), 'CRC-32 of [0, 64)');
+        if (segmentSize) assert.ok(image.segments.length > 2);
+        image.segments.forEach((s, i) => {
+          assert.equal(s.byteLength % 8, 0, `segment ${i} length is a multiple of 8`);
+          if (i === 0) return;
+          const bytes = new Uint8Array(s);
+          assert.equal(u32(bytes, 0), SEGMENT_MAGIC, `segment ${i} magic`);
+          assert.equal(u32(bytes, 4), i, `segment ${i} index`);
+          assert.equal(u32(bytes, 8), s.byteLength, `segment ${i} length`);
+          assert.equal(u32(bytes, 12), 0, `segment ${i} reserved`);
+        });
+      }
+    });
+
+    test('a newer major version is VERSION', () => {
+      for (const major of [2, 0xffff]) {
+        const image = copyImage(pack({ a: [1, 2] }));
+        const bytes = new Uint8Array(image.segments[0]!);
+        new DataView(bytes.buffer).setUint16(8, major, true);
+        fixChecksum(bytes, HEADER_SIZE);
+        expectCode(() => open(image), ['VERSION'], `major ${major}`);
+        expectCode(() => verify(image), ['VERSION'], `major ${major}`);
+      }
+    });
+
+    test('an unknown required flag is VERSION; an optional hint is ignored', () => {
+      const value = { a: [1, 2] };
+      const required = copyImage(pack(value));
+      const bytes = new Uint8Array(required.segments[0]!);
+      setU32(bytes, 12, 1 << 3);
+      fixChecksum(bytes, HEADER_SIZE);
+      expectCode(() => open(required), ['VERSION'], 'required flag');
+
+      const hinted = copyImage(pack(value));
+      const hintBytes = new Uint8Array(hinted.segments[0]!);
+      setU32(hintBytes, 12, 1 << 20);
+      fixChecksum(hintBytes, HEADER_SIZE);
+      assert.deepEqual(toJS(open(hinted)), value);
+      verify(hinted);
+    });
+
+    test('a newer minor version still opens', () => {
+      const value = { a: [1, 2] };
+      const image = copyImage(pack(value));
+      const bytes = new Uint8Array(image.segments[0]!);
+      new DataView(bytes.buffer).setUint16(10, 7, true);
+      fixChecksum(bytes, HEADER_SIZE);
+      assert.deepEqual(toJS(open(image)), value);
+      verify(image);
+    });
+
+    test('a damaged header without a repaired checksum is CORRUPT', () => {
+      for (const at of [12, 20, 28, 36, 52]) {
+        const image = copyImage(pack({ a: [1, 2] }));
+        new Uint8Array(image.segments[0]!)[at]! ^= 0x10;
+        expectCode(() => open(image), ['CORRUPT'], `byte ${at}`);
+      }
+    });
+  });
+
+  describe('crafted lengths are rejected quickly, without allocating', () => {
+    const ESCAPE = 0xffffff;
+    /** Patches the root node of `pack(value)`: `patch(bytes, rootOffset)`. */
+    const craft = (value: unknown, patch: (bytes: Uint8Array, at: number) => void): Image => {
+      const image = copyImage(pack(value));
+      patch(new Uint8Array(image.segments[0]!), rootOffset(image));
+      return image;
+    };
+    const header = (kind: number, info: number): number => ((info << 8) | kind) >>> 0;
+    const cases: [string, Image][] = [];
+    for (const [name, value, kind] of [
+      ['STRING_ASCII', 'x'.repeat(40), 0x01],
+      ['STRING_UTF16', 'é'.repeat(40), 0x02],
+      ['ARRAY', [1, 2, 3, 4, 5, 6], 0x08],
+      [
+        'MAP',
+        new Map([
+          [1, 2],
+          [3, 4],
+        ]),
+        0x0b,
+      ],
+      ['SET', new Set([1, 2, 3]), 0x0c],
+      ['BIGINT_POSITIVE', 2n ** 200n, 0x04],
+    ] as const) {
+      for (const length of [0x7fffffff, 0xffffffff, 0x00ffffff + 1]) {
+        cases.push([
+          `${name} with escaped length 0x${length.toString(16)}`,
+          craft(value, (bytes, at) => {
+            setU32(bytes, at, header(kind, ESCAPE));
+            setU32(bytes, at + 4, length);
+          }),
+        ]);
+      }
+      cases.push([
+        `${name} with length 0xfffffe`,
+        craft(value, (bytes, at) => setU32(bytes, at, header(kind, 0xfffffe))),
+      ]);
+    }
+    cases.push([
+      'ARRAY_BUFFER with byteLength 0x7fffffff',
+      craft(new ArrayBuffer(16), (bytes, at) => setU32(bytes, at + 4, 0x7fffffff)),
+    ]);
+    cases.push([
+      'ARRAY_BUFFER with byteLength 0xfffffff8',
+      craft(new ArrayBuffer(16), (bytes, at) => setU32(bytes, at + 4, 0xfffffff8)),
+    ]);
+    cases.push([
+      'TYPED_ARRAY with length 0x7fffffff',
+      craft(new Float64Array(4), (bytes, at) => setU32(bytes, at + 12, 0x7fffffff)),
+    ]);
+    cases.push([
+      'TYPED_ARRAY with byteOffset 0x7ffffff8',
+      craft(new Float64Array(4), (bytes, at) => setU32(bytes, at + 8, 0x7ffffff8)),
+    ]);
+    cases.push([
+      'SPARSE_ARRAY with entry count 0x7fffffff',
+      craft(Object.assign([], { 500000: 1 }), (bytes, at) => {
+        setU32(bytes, at, header(0x09, ESCAPE));
+        setU32(bytes, at + 4, 0x7fffffff);
+      }),
+    ]);
+    cases.push([
+      'OBJECT with shape index 0xfffffe',
+      craft({ a: 1, b: 2 }, (bytes, at) => setU32(bytes, at, header(0x0a, 0xfffffe))),
+    ]);
+    cases.push(['an unknown node kind', craft([1, 2], (bytes, at) => setU32(bytes, at, header(0x7f, 2)))]);
+    cases.push([
+      'a root slot pointing past the end',
+      (() => {
+        const image = copyImage(pack([1, 2]));
+        const bytes = new Uint8Array(image.segments[0]!);
+        setU32(bytes, ROOT_SLOT_AT, 0x7ffffff0);
+        fixChecksum(bytes, HEADER_SIZE);
+        return image;
+      })(),
+    ]);
+    cases.push([
+      'an array that holds itself as every element',
+      craft([1, 2, 3, 4, 5, 6, 7, 8], (bytes, at) => {
+        for (let i = 1; i <= 8; i++) setU32(bytes, at + 4 * i, at);
+      }),
+    ]);
+    // Hash indexes: a lookup must end after at most `capacity` buckets whatever the buckets hold.
+    const hashed = () => new Map(Array.from({ length: 10 }, (_, i) => [`key${i}`, i]));
+    /** Patches the hash index of the 10-entry MAP at the root: `patch(bytes, capacityOffset)`. */
+    const craftIndex = (patch: (bytes: Uint8Array, at: number) => void): Image =>
+      craft(hashed(), (bytes, at) => patch(bytes, at + 4 + 10 * 8));
+    const indexCases: [string, Image][] = [
+      [
+        'a hash index with every bucket full',
+        craftIndex((bytes, at) => {
+          const capacity = u32(bytes, at);
+          assert.equal(capacity, 10 + Math.floor(12 / 3) + 1, 'capacity as FORMAT.md §5');
+          for (let i = 0; i < capacity; i++) setU32(bytes, at + 4 + 4 * i, 1 + (i % 10));
+        }),
+      ],
+      ['a hash index of capacity 0', craftIndex((bytes, at) => setU32(bytes, at, 0))],
+      ['a hash index of capacity 0x7fffffff', craftIndex((bytes, at) => setU32(bytes, at, 0x7fffffff))],
+      [
+        'a hash index whose buckets point past the entries',
+        craftIndex((bytes, at) => {
+          for (let i = 0; i < u32(bytes, at); i++) setU32(bytes, at + 4 + 4 * i, 0xffffffff - i);
+        }),
+      ],
+    ];
+    for (const [name, image] of indexCases) {
+      test(name, () => {
+        expectCode(() => verify(image), ['CORRUPT'], `verify: ${name}`);
+        const verdict = exercise(image);
+        assert.deepEqual(verdict.problems, [], name);
+        const started = performance.now();
+        for (const key of ['key0', 'key5', 'missing', 'also missing', 42, undefined]) {
+          const outcome = attempt(() => {
+            const view = open(image) as ReadonlyMap<unknown, unknown>;
+            const found = view.get(key);
+            assert.ok(
+              found === undefined || typeof found === 'number',
+              `get(${String(key)}) is ${String(found)}`,
+            );
+            view.has(key);
+          });
+          assert.ok(typeof outcome === 'string', `${name}, get(${String(key)}): ${JSON.stringify(outcome)}`);
+        }
+        assert.ok(performance.now() - started < 1000, `${name}: lookups took too long`);
+      });
+    }
+
+    for (const [name, image] of cases) {
+      if (name === 'an array that holds itself as every element') {
+        test(name, () => {
+          // A cycle is valid: it must be read (lazily) and copied (once per node), not rejected.
+          const verdict = exercise(image);
+          assert.deepEqual(verdict.problems, []);
+        });
+        continue;
+      }
+      test(name, () => {
+        assertRejectedQuickly(image, name);
+      });
+    }
+  });
+}
