@@ -7,5 +7,5 @@ export type { Image } from './format/image.js';
 export { type PackOptions, pack } from './format/pack.js';
 export { verify } from './format/verify.js';
 export { type OpenOptions, open } from './view/open.js';
-export type { Shared } from './view/shared.js';
+export type { Shared, Unshared } from './view/shared.js';
 export { toJS } from './view/to-js.js';

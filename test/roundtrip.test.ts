@@ -194,8 +194,8 @@ describe('images', () => {
 
   test('toJS returns a fresh copy each time', () => {
     const view = open<{ a: number[] }>(pack({ a: [1] }));
-    const one = toJS<{ a: number[] }>(view);
-    const two = toJS<{ a: number[] }>(view);
+    const one = toJS(view);
+    const two = toJS(view);
     assert.notEqual(one, two);
     assert.notEqual(one.a, two.a);
     one.a.push(2);

@@ -16,3 +16,19 @@ export type Shared<T> = T extends Primitive
 
 type Primitive = string | number | boolean | bigint | symbol | null | undefined;
 type Opaque = Date | RegExp | Error | ArrayBuffer | SharedArrayBuffer | ArrayBufferView;
+
+/**
+ * `Unshared<S>`: the type of `toJS` of a view of type `S` — the inverse of `Shared`: read-only Maps,
+ * Sets, arrays and objects become the mutable ones `toJS` builds.
+ */
+export type Unshared<S> = S extends Primitive
+  ? S
+  : S extends Opaque
+    ? S
+    : S extends ReadonlyMap<infer K, infer V>
+      ? Map<Unshared<K>, Unshared<V>>
+      : S extends ReadonlySet<infer V>
+        ? Set<Unshared<V>>
+        : S extends readonly unknown[]
+          ? { -readonly [K in keyof S]: Unshared<S[K]> }
+          : { -readonly [K in keyof S]: Unshared<S[K]> };

@@ -3,7 +3,7 @@ import { Const, constantSlot, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
 import { decodeBuiltin, errorCause } from './decode.js';
-import type { Shared } from './shared.js';
+import type { Unshared } from './shared.js';
 
 const HOLE = constantSlot(Const.Hole);
 
@@ -12,10 +12,10 @@ const HOLE = constantSlot(Const.Hole);
  * once, so shared references and cycles come out shared and cyclic. Values that are not views are
  * returned as they are.
  */
-export function toJS<T>(value: Shared<T> | T): T {
+export function toJS<S>(value: S): Unshared<S> {
   const node = nodeOf(value);
-  if (node === undefined) return value as T;
-  return new Copier(node.reader).node(node.address) as T;
+  if (node === undefined) return value as Unshared<S>;
+  return new Copier(node.reader).node(node.address) as Unshared<S>;
 }
 
 /** One deep copy: the memo maps node addresses to the copies made so far. */
