@@ -1,5 +1,5 @@
 // Measures how much V8 heap one data set occupies as live objects, in a fresh process so nothing
-// else is on the heap: node --import tsx --expose-gc bench/heap-probe.ts <entries|docs> <small|full>
+// else is on the heap: node --expose-gc .bench-build/bench/heap-probe.js (or --import tsx with the .ts) <entries|docs> <small|full>
 // Prints one JSON line: { heapBytes, imageBytes }.
 
 import { open, pack } from '../src/index.js';

@@ -7,7 +7,10 @@ import { promisify } from 'node:util';
 import { atMost, type BenchCase, MB, Report } from '../harness.js';
 
 const run = promisify(execFile);
-const probe = fileURLToPath(new URL('../heap-probe.ts', import.meta.url));
+// `npm run bench` runs the suite compiled to JavaScript (so it measures what users run); the probe is
+// then its compiled sibling. Run from source through tsx, it is the .ts file.
+const compiled = import.meta.url.endsWith('.js');
+const probe = fileURLToPath(new URL(compiled ? '../heap-probe.js' : '../heap-probe.ts', import.meta.url));
 
 interface Probe {
   heapBytes: number;
@@ -21,7 +24,7 @@ export const cases: BenchCase[] = [
       const report = new Report();
       for (const dataset of ['entries', 'docs']) {
         ctx.log(`probing the heap size of ${dataset} in a child process`);
-        const args = ['--import', 'tsx', '--expose-gc', probe, dataset, ctx.size];
+        const args = [...(compiled ? [] : ['--import', 'tsx']), '--expose-gc', probe, dataset, ctx.size];
         const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 20 });
         const { heapBytes, imageBytes } = JSON.parse(stdout) as Probe;
         report.add(dataset, 'V8 heap MB', heapBytes / MB).add(dataset, 'image MB', imageBytes / MB);

@@ -1,3 +1,5 @@
+import { HASH_MIN } from './layout.js';
+
 /**
  * Key hashing for the hash indexes of Maps, Sets and shapes (FORMAT.md §5 "Hash index"). The hash is a
  * function of the JavaScript key, not of its stored bytes, so a reader hashes the key it is asked for
@@ -65,6 +67,14 @@ export function hashPrimitive(key: unknown): number | undefined {
     default:
       return key === null ? HASH_NULL : undefined;
   }
+}
+
+/** Words of a bucket: the key's full hash, then 1 + its entry index (0: empty). */
+export const BUCKET_WORDS = 2;
+
+/** Words of the hash index after `count` keys: none below HASH_MIN, else a capacity word and the buckets. */
+export function hashIndexWords(count: number): number {
+  return count >= HASH_MIN ? 1 + BUCKET_WORDS * hashCapacity(count) : 0;
 }
 
 /** Buckets of a hash index for `count` keys: load factor about 3/4. */

@@ -1,5 +1,13 @@
 import { CowshareError, type ErrorCode } from '../errors.js';
-import { hashAddress, hashCapacity, hashPrimitive, hashString, homeBucket } from './hash.js';
+import {
+  BUCKET_WORDS,
+  hashAddress,
+  hashCapacity,
+  hashIndexWords,
+  hashPrimitive,
+  hashString,
+  homeBucket,
+} from './hash.js';
 import type { Image } from './image.js';
 import {
   Boxed,
@@ -364,7 +372,7 @@ class Packer {
     if (node.index < 0) {
       const count = keys.length;
       const hashed = count >= HASH_MIN;
-      const address = this.node(Kind.Shape, count, count + (hashed ? 1 + hashCapacity(count) : 0));
+      const address = this.node(Kind.Shape, count, count + hashIndexWords(count));
       this.writer.nodeCount--; // a shape is not a value node
       const body = this.bodyWord(address, count);
       for (let i = 0; i < count; i++) this.setSlot(address, body + i, this.string(keys[i]!));
@@ -382,8 +390,9 @@ class Packer {
     const buckets = at + 1;
     for (let i = 0; i < hashes.length; i++) {
       let b = homeBucket(hashes[i]!, capacity);
-      while (words[buckets + b] !== 0) b = b + 1 === capacity ? 0 : b + 1;
-      words[buckets + b] = i + 1;
+      while (words[buckets + BUCKET_WORDS * b + 1] !== 0) b = b + 1 === capacity ? 0 : b + 1;
+      words[buckets + BUCKET_WORDS * b] = hashes[i]!;
+      words[buckets + BUCKET_WORDS * b + 1] = i + 1;
     }
   }
 
@@ -465,7 +474,7 @@ class Packer {
   private map(m: Map<unknown, unknown>): Ref {
     const count = m.size;
     const hashed = count >= HASH_MIN;
-    const address = this.node(Kind.Map, count, 2 * count + (hashed ? 1 + hashCapacity(count) : 0));
+    const address = this.node(Kind.Map, count, 2 * count + hashIndexWords(count));
     this.remember(m, address);
     const body = this.bodyWord(address, count);
     const hashes = hashed ? new Uint32Array(count) : undefined;
@@ -497,7 +506,7 @@ class Packer {
   private set(s: Set<unknown>): Ref {
     const count = s.size;
     const hashed = count >= HASH_MIN;
-    const address = this.node(Kind.Set, count, count + (hashed ? 1 + hashCapacity(count) : 0));
+    const address = this.node(Kind.Set, count, count + hashIndexWords(count));
     this.remember(s, address);
     const body = this.bodyWord(address, count);
     const hashes = hashed ? new Uint32Array(count) : undefined;

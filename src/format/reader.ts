@@ -1,6 +1,6 @@
 import { CowshareError, corrupt } from '../errors.js';
 import { crc32 } from './crc32.js';
-import { hashCapacity, hashString, homeBucket } from './hash.js';
+import { BUCKET_WORDS, hashCapacity, hashIndexWords, hashString, homeBucket } from './hash.js';
 import { assertImage, type Image } from './image.js';
 import {
   Const,
@@ -340,7 +340,7 @@ export class Reader {
     const count = this.count(address);
     const hashed = count >= HASH_MIN;
     const capacity = hashed ? hashCapacity(count) : 0;
-    const body = this.need(address, count + (hashed ? 1 + capacity : 0));
+    const body = this.need(address, count + hashIndexWords(count));
     const segment = segmentOfAddress(address);
     const words = this.words[segment]!;
     const keys = new Array<string>(count);
@@ -363,12 +363,13 @@ export class Reader {
     return {
       keys,
       indexOf: (key) => {
-        let b = homeBucket(hashString(key), capacity);
+        const hash = hashString(key);
+        let b = homeBucket(hash, capacity);
         for (let probes = 0; probes < capacity; probes++) {
-          const entry = words[buckets + b]!;
+          const entry = words[buckets + BUCKET_WORDS * b + 1]!;
           if (entry === 0) return -1;
           if (entry > count) throw corrupt(this.where(address), 'hash bucket out of range');
-          if (keys[entry - 1] === key) return entry - 1;
+          if (words[buckets + BUCKET_WORDS * b] === hash && keys[entry - 1] === key) return entry - 1;
           b = b + 1 === capacity ? 0 : b + 1;
         }
         return -1;

@@ -1,5 +1,13 @@
 import { corrupt } from '../errors.js';
-import { hashAddress, hashCapacity, hashPrimitive, homeBucket, sameValueZero } from './hash.js';
+import {
+  BUCKET_WORDS,
+  hashAddress,
+  hashCapacity,
+  hashIndexWords,
+  hashPrimitive,
+  homeBucket,
+  sameValueZero,
+} from './hash.js';
 import type { Image } from './image.js';
 import {
   Const,
@@ -142,7 +150,7 @@ class Verifier {
       case Kind.Set: {
         const stride = kind === Kind.Map ? 2 : 1;
         const hashed = count >= HASH_MIN;
-        const body = reader.need(address, stride * count + (hashed ? 1 + hashCapacity(count) : 0));
+        const body = reader.need(address, stride * count + hashIndexWords(count));
         for (let i = 0; i < stride * count; i++) this.slot(segment, words[body + i]!, address, Allow.Value);
         const keys: Key[] = [];
         for (let i = 0; i < count; i++) keys.push(this.key(segment, words[body + stride * i]!));
@@ -215,7 +223,7 @@ class Verifier {
     const keys = this.reader.shape(index).keys;
     const address = this.reader.shapeAddress(index);
     const hashed = keys.length >= HASH_MIN;
-    const body = this.reader.need(address, keys.length + (hashed ? 1 + hashCapacity(keys.length) : 0));
+    const body = this.reader.need(address, keys.length + hashIndexWords(keys.length));
     this.keyIndex(
       address,
       keys.map((key) => ({ primitive: key })),
@@ -260,22 +268,32 @@ class Verifier {
     }
     const capacity = words[hashAt]!;
     if (capacity !== hashCapacity(keys.length)) throw corrupt(reader.where(owner), 'hash index capacity');
+    const buckets = hashAt + 1;
     const seen = new Uint8Array(keys.length);
     for (let b = 0; b < capacity; b++) {
-      const entry = words[hashAt + 1 + b]!;
-      if (entry === 0) continue;
+      const entry = words[buckets + BUCKET_WORDS * b + 1]!;
+      if (entry === 0) {
+        if (words[buckets + BUCKET_WORDS * b] !== 0)
+          throw corrupt(reader.where(owner), 'empty bucket with a hash');
+        continue;
+      }
       if (entry > keys.length || seen[entry - 1]) throw corrupt(reader.where(owner), 'bad hash bucket');
       seen[entry - 1] = 1;
     }
     if (seen.includes(0)) throw corrupt(reader.where(owner), 'a key is missing from the hash index');
     keys.forEach((key, i) => {
-      let b = homeBucket(hashOfKey(key), capacity);
+      const hash = hashOfKey(key);
+      let b = homeBucket(hash, capacity);
       for (let probes = 0; ; probes++) {
-        const entry = words[hashAt + 1 + b]!;
+        const entry = words[buckets + BUCKET_WORDS * b + 1]!;
         if (entry === 0 || probes === capacity) {
           throw corrupt(reader.where(owner), 'a key cannot be found through the hash index');
         }
-        if (entry === i + 1) break;
+        if (entry === i + 1) {
+          if (words[buckets + BUCKET_WORDS * b] !== hash)
+            throw corrupt(reader.where(owner), 'wrong stored hash');
+          break;
+        }
         if (same(keys[entry - 1]!, key)) throw corrupt(reader.where(owner), 'duplicate keys');
         b = b + 1 === capacity ? 0 : b + 1;
       }

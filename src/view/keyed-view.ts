@@ -1,5 +1,5 @@
 import { corrupt, readOnly } from '../errors.js';
-import { hashCapacity } from '../format/hash.js';
+import { hashCapacity, hashIndexWords } from '../format/hash.js';
 import { HASH_MIN } from '../format/layout.js';
 import { NODE, type NodeRef, PACK_AS } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
@@ -34,7 +34,7 @@ abstract class KeyedView {
   constructor(reader: Reader, address: Address, stride: number) {
     const size = reader.count(address);
     const hashed = size >= HASH_MIN;
-    this.#first = reader.need(address, stride * size + (hashed ? 1 + hashCapacity(size) : 0));
+    this.#first = reader.need(address, stride * size + hashIndexWords(size));
     this.#reader = reader;
     this.#address = address;
     this.#size = size;

@@ -1,5 +1,12 @@
 import { corrupt } from '../errors.js';
-import { hashAddress, hashPrimitive, hashString, homeBucket, sameValueZero } from '../format/hash.js';
+import {
+  BUCKET_WORDS,
+  hashAddress,
+  hashPrimitive,
+  hashString,
+  homeBucket,
+  sameValueZero,
+} from '../format/hash.js';
 import { ESCAPE, INFO_SHIFT, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, offsetOfAddress, type Reader, segmentOfAddress } from '../format/reader.js';
@@ -74,10 +81,13 @@ export function findKey(
   const buckets = hashAt + 1;
   let b = homeBucket(hash, capacity);
   for (let probes = 0; probes < capacity; probes++) {
-    const entry = words[buckets + b]!;
+    const entry = words[buckets + BUCKET_WORDS * b + 1]!;
     if (entry === 0) return -1;
     if (entry > count) throw corrupt(reader.where(owner), 'hash bucket out of range');
-    if (slotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)) return entry - 1;
+    // The stored hash settles most mismatches without touching the entry or its key.
+    if (words[buckets + BUCKET_WORDS * b] === hash) {
+      if (slotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)) return entry - 1;
+    }
     b = b + 1 === capacity ? 0 : b + 1;
   }
   return -1;
@@ -105,12 +115,18 @@ function findString(
   }
   const capacity = words[hashAt]!;
   const buckets = hashAt + 1;
-  let b = homeBucket(hashString(key), capacity);
+  const hash = hashString(key);
+  let b = homeBucket(hash, capacity);
   for (let probes = 0; probes < capacity; probes++) {
-    const entry = words[buckets + b]!;
+    const entry = words[buckets + BUCKET_WORDS * b + 1]!;
     if (entry === 0) return -1;
     if (entry > count) throw corrupt(reader.where(addressOf(segment, first * 4)), 'hash bucket out of range');
-    if (stringSlotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)) return entry - 1;
+    if (
+      words[buckets + BUCKET_WORDS * b] === hash &&
+      stringSlotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)
+    ) {
+      return entry - 1;
+    }
     b = b + 1 === capacity ? 0 : b + 1;
   }
   return -1;
