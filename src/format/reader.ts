@@ -40,9 +40,11 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   );
 }
 
-/** A decoded shape: its keys, and how to find a key's index. */
+/** A shape: its key count, its keys (decoded on demand), and how to find a key's index. */
 export interface Shape {
-  readonly keys: readonly string[];
+  readonly count: number;
+  /** The keys in order, decoded at the first call and kept by the reader. */
+  keys(): readonly string[];
   /** The slot index of `key`, or -1. */
   indexOf(key: string): number;
 }
@@ -336,31 +338,44 @@ export class Reader {
     return address;
   }
 
+  /**
+   * Small and medium shapes decode their keys at once (a linear scan or a JS Map is the fastest lookup,
+   * and the keys are needed for ownKeys anyway). Huge shapes — an object with a million keys — decode
+   * nothing up front: a lookup probes the image's hash index and compares the stored bytes.
+   */
   private decodeShape(address: Address): Shape {
     const count = this.count(address);
-    const hashed = count >= HASH_MIN;
-    const capacity = hashed ? hashCapacity(count) : 0;
     const body = this.need(address, count + hashIndexWords(count));
     const segment = segmentOfAddress(address);
     const words = this.words[segment]!;
-    const keys = new Array<string>(count);
-    for (let i = 0; i < count; i++) keys[i] = internalize(this.keyString(segment, words[body + i]!, address));
-    // Distinct keys are a Proxy invariant for the object views (ownKeys may not repeat a key), so this
-    // is checked here, for every shape, not only by verify.
-    if (new Set(keys).size !== count) throw corrupt(this.where(address), 'duplicate keys');
+    let decoded: string[] | undefined;
+    const keys = (): string[] => {
+      if (decoded !== undefined) return decoded;
+      const list = new Array<string>(count);
+      for (let i = 0; i < count; i++)
+        list[i] = internalize(this.keyString(segment, words[body + i]!, address));
+      // Distinct keys are a Proxy invariant for object views (ownKeys may not repeat a key), so they are
+      // checked here, for every shape, not only by verify.
+      if (new Set(list).size !== count) throw corrupt(this.where(address), 'duplicate keys');
+      decoded = list;
+      return list;
+    };
     if (count < HASH_MIN) {
-      return { keys, indexOf: (key) => keys.indexOf(key) };
+      const list = keys();
+      return { count, keys, indexOf: (key) => list.indexOf(key) };
     }
+    const capacity = hashCapacity(count);
     if (words[body + count] !== capacity) throw corrupt(this.where(address), 'hash index capacity');
     if (count <= JS_MAP_MAX) {
       const index = new Map<string, number>();
-      keys.forEach((key, i) => {
+      keys().forEach((key, i) => {
         index.set(key, i);
       });
-      return { keys, indexOf: (key) => index.get(key) ?? -1 };
+      return { count, keys, indexOf: (key) => index.get(key) ?? -1 };
     }
     const buckets = body + count + 1;
     return {
+      count,
       keys,
       indexOf: (key) => {
         const hash = hashString(key);
@@ -369,12 +384,48 @@ export class Reader {
           const entry = words[buckets + BUCKET_WORDS * b + 1]!;
           if (entry === 0) return -1;
           if (entry > count) throw corrupt(this.where(address), 'hash bucket out of range');
-          if (words[buckets + BUCKET_WORDS * b] === hash && keys[entry - 1] === key) return entry - 1;
+          if (
+            words[buckets + BUCKET_WORDS * b] === hash &&
+            this.slotIsString(segment, words[body + entry - 1]!, key)
+          ) {
+            return entry - 1;
+          }
           b = b + 1 === capacity ? 0 : b + 1;
         }
         return -1;
       },
     };
+  }
+
+  /**
+   * Whether the slot (stored in `segment`) refers to a string equal to `key`, comparing a near ASCII
+   * string's bytes in place; anything else (UTF-16, far, escaped lengths, damage) takes the general,
+   * fully checked path.
+   */
+  slotIsString(segment: number, slot: number, key: string): boolean {
+    const segmentLength = this.lengths[segment]!;
+    if ((slot & NEAR_MASK) === 0 && slot !== 0 && slot + 4 <= segmentLength) {
+      const header = this.words[segment]![slot >>> 2]!;
+      const info = header >>> INFO_SHIFT;
+      const length = key.length;
+      if (
+        (header & KIND_MASK) === Kind.StringAscii &&
+        info !== ESCAPE &&
+        slot + 4 + length <= segmentLength
+      ) {
+        if (info !== length) return false;
+        const bytes = this.bytes[segment]!;
+        const start = slot + 4;
+        for (let i = 0; i < length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
+        return true;
+      }
+    }
+    if ((slot & 1) === 1 || (slot & TAG_MASK) === Tag.Constant) {
+      return key === '' && slot === ((Const.EmptyString << PAYLOAD_SHIFT) | Tag.Constant);
+    }
+    const target = this.target(segment, slot);
+    const kind = this.header(target) & KIND_MASK;
+    return (kind === Kind.StringAscii || kind === Kind.StringUtf16) && this.stringEquals(target, key);
   }
 
   /** A slot that must hold a string (shape keys, RegExp and Error fields). */

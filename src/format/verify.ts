@@ -140,9 +140,8 @@ class Verifier {
       }
       case Kind.Object: {
         const shape = reader.shape(count);
-        const body = reader.need(address, shape.keys.length);
-        for (let i = 0; i < shape.keys.length; i++)
-          this.slot(segment, words[body + i]!, address, Allow.Value);
+        const body = reader.need(address, shape.count);
+        for (let i = 0; i < shape.count; i++) this.slot(segment, words[body + i]!, address, Allow.Value);
         this.shape(count);
         return;
       }
@@ -220,7 +219,7 @@ class Verifier {
   private shape(index: number): void {
     if (this.shapesChecked.has(index)) return;
     this.shapesChecked.add(index);
-    const keys = this.reader.shape(index).keys;
+    const keys = this.reader.shape(index).keys();
     const address = this.reader.shapeAddress(index);
     const hashed = keys.length >= HASH_MIN;
     const body = this.reader.need(address, keys.length + hashIndexWords(keys.length));

@@ -110,7 +110,7 @@ function findString(
   const words = reader.words[segment]!;
   if (hashAt < 0) {
     for (let i = 0; i < count; i++)
-      if (stringSlotMatches(reader, segment, words[first + stride * i]!, key)) return i;
+      if (reader.slotIsString(segment, words[first + stride * i]!, key)) return i;
     return -1;
   }
   const capacity = words[hashAt]!;
@@ -123,30 +123,11 @@ function findString(
     if (entry > count) throw corrupt(reader.where(addressOf(segment, first * 4)), 'hash bucket out of range');
     if (
       words[buckets + BUCKET_WORDS * b] === hash &&
-      stringSlotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)
+      reader.slotIsString(segment, words[first + stride * (entry - 1)]!, key)
     ) {
       return entry - 1;
     }
     b = b + 1 === capacity ? 0 : b + 1;
   }
   return -1;
-}
-
-/** `slotMatches` for a string key, comparing a near ASCII string's bytes in place. */
-function stringSlotMatches(reader: Reader, segment: number, slot: number, key: string): boolean {
-  const segmentLength = reader.lengths[segment]!;
-  if ((slot & NEAR_MASK) !== 0 || slot === 0 || slot + 4 > segmentLength) {
-    return slotMatches(reader, segment, slot, key);
-  }
-  const header = reader.words[segment]![slot >>> 2]!;
-  const info = header >>> INFO_SHIFT;
-  if ((header & KIND_MASK) !== Kind.StringAscii || info === ESCAPE)
-    return slotMatches(reader, segment, slot, key);
-  const length = key.length;
-  if (info !== length) return false;
-  const start = slot + 4;
-  if (start + length > segmentLength) return slotMatches(reader, segment, slot, key);
-  const bytes = reader.bytes[segment]!;
-  for (let i = 0; i < length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
-  return true;
 }

@@ -22,7 +22,7 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
     header: number,
   ) {
     this.segment = segmentOfAddress(address);
-    this.first = reader.need(address, shape.keys.length, header);
+    this.first = reader.need(address, shape.count, header);
   }
 
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
@@ -39,7 +39,7 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
   }
 
   ownKeys(): string[] {
-    return this.shape.keys.slice();
+    return this.shape.keys().slice();
   }
 
   getOwnPropertyDescriptor(_target: object, key: string | symbol): PropertyDescriptor | undefined {

@@ -40,11 +40,11 @@ class Copier {
     switch (kind) {
       case Kind.Object: {
         const shape = reader.shape(reader.count(address));
-        const first = reader.need(address, shape.keys.length);
+        const first = reader.need(address, shape.count);
         const result: Record<string, unknown> = {};
         this.memo.set(address, result);
         const words = reader.words[segment]!;
-        shape.keys.forEach((key, i) => {
+        shape.keys().forEach((key, i) => {
           // Define, never assign: a key such as __proto__ is data.
           Object.defineProperty(result, key, {
             value: this.slot(segment, words[first + i]!),
