@@ -7,7 +7,7 @@ import {
   homeBucket,
   sameValueZero,
 } from '../format/hash.js';
-import { ESCAPE, INFO_SHIFT, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
+import { KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, offsetOfAddress, type Reader, segmentOfAddress } from '../format/reader.js';
 
