@@ -184,6 +184,25 @@ describe('images', () => {
     assertSameAsClone(toJS(open(pack(view))), cloneOf(value));
   });
 
+  test('pack of a view packs typed arrays with their own buffer, not the image segment they lie in', () => {
+    const buffer = new ArrayBuffer(64);
+    const value = {
+      filler: 'x'.repeat(10_000),
+      bytes: new Uint8Array(buffer, 8, 4).fill(7),
+      words: new Uint32Array(buffer, 16, 2).fill(9),
+      alone: new Float64Array([1.5, -2]),
+    };
+    const image = pack(value);
+    const view = open<typeof value>(image);
+    const again = pack({ bytes: view.bytes, words: view.words, alone: view.alone });
+    const size = again.segments.reduce((n, s) => n + s.byteLength, 0);
+    assert.ok(size < 1000, `repacked typed arrays take ${size} bytes: the image segment was copied`);
+    assertSameAsClone(
+      toJS(open(again)),
+      cloneOf({ bytes: value.bytes, words: value.words, alone: value.alone }),
+    );
+  });
+
   test('toJS of a non-view value returns it unchanged', () => {
     const plain = { a: 1 };
     assert.equal(toJS(plain), plain);

@@ -546,14 +546,19 @@ class Packer {
   }
 
   private arrayBuffer(buffer: ArrayBuffer | SharedArrayBuffer, shared: boolean): Ref {
-    const length = buffer.byteLength;
+    return this.bytesNode(buffer, new Uint8Array(buffer), shared);
+  }
+
+  /** An ARRAY_BUFFER node holding `bytes`, remembered as `owner`. */
+  private bytesNode(owner: object, bytes: Uint8Array, shared: boolean): Ref {
+    const length = bytes.length;
     // ARRAY_BUFFER bodies start 8-aligned: header word, length word, then the bytes.
     const address = this.node(Kind.ArrayBuffer, shared ? 1 : 0, 1 + Math.ceil(length / 4), 8);
-    this.remember(buffer, address);
+    this.remember(owner, address);
     const segment = this.writer.segments[segmentOf(address)]!;
     const start = address % SEGMENT_SPAN;
     segment.words[(start >>> 2) + 1] = length;
-    segment.bytes.set(new Uint8Array(buffer), start + 8);
+    segment.bytes.set(bytes, start + 8);
     return address;
   }
 
@@ -561,16 +566,40 @@ class Packer {
     const name = Object.prototype.toString.call(view).slice(8, -1);
     const type = name === 'DataView' ? VIEW_TYPE_DATAVIEW : VIEW_TYPES.findIndex((c) => c?.name === name);
     if (type <= 0) throw new PackFailure('UNPACKABLE', `${name} views cannot be packed`);
+    const node = this.viewNode;
     const address = this.node(Kind.TypedArray, type, 3);
     this.remember(view, address);
     const body = this.bodyWord(address, type);
-    const length = type === VIEW_TYPE_DATAVIEW ? view.byteLength : (view as Uint8Array).length;
-    const buffer = this.encode(view.buffer);
+    let buffer: Ref;
+    let byteOffset: number;
+    let length: number;
+    if (node === undefined) {
+      buffer = this.encode(view.buffer);
+      byteOffset = view.byteOffset;
+      length = type === VIEW_TYPE_DATAVIEW ? view.byteLength : (view as Uint8Array).length;
+    } else {
+      // A zero-copy view of an image: its .buffer is a whole segment. Pack the ARRAY_BUFFER node it
+      // shows instead (once, however many views of it are packed), with the node's own offset.
+      const parts = node.reader.typedArray(node.address);
+      buffer = this.imageBuffer(node.reader, parts.buffer);
+      byteOffset = parts.byteOffset;
+      length = parts.length;
+    }
     this.setSlot(address, body, buffer);
     const words = this.words(address);
-    words[body + 1] = view.byteOffset;
+    words[body + 1] = byteOffset;
     words[body + 2] = length;
     return address;
+  }
+
+  /** The ARRAY_BUFFER node at `address` of an opened image, packed once. */
+  private imageBuffer(reader: Reader, address: Address): Ref {
+    const known = this.views.get(reader)?.get(address);
+    if (known !== undefined) return known;
+    const { bytes, start, length, shared } = reader.arrayBuffer(address);
+    const own = bytes.subarray(start, start + length);
+    this.viewNode = { reader, address };
+    return this.bytesNode(own, own, shared);
   }
 
   private error(e: Error): Ref {

@@ -22,6 +22,8 @@ import {
   SegmentHeader,
   TAG_MASK,
   Tag,
+  VIEW_TYPE_DATAVIEW,
+  VIEW_TYPES,
 } from './layout.js';
 
 const SPAN = 2 ** 32;
@@ -294,6 +296,42 @@ export class Reader {
     for (let i = 0; i < length; i++)
       if (view.getUint16(start + 2 * i, true) !== s.charCodeAt(i)) return false;
     return true;
+  }
+
+  /** The bytes of an ARRAY_BUFFER node (`length` bytes of `bytes` from `start`), checked. */
+  arrayBuffer(address: Address): { bytes: Uint8Array; start: number; length: number; shared: boolean } {
+    const segment = segmentOfAddress(address);
+    const header = this.header(address);
+    if ((header & KIND_MASK) !== Kind.ArrayBuffer)
+      throw corrupt(this.where(address), 'expected an ARRAY_BUFFER');
+    if (address % 8 !== 0) throw corrupt(this.where(address), 'ARRAY_BUFFER is not 8-aligned');
+    const body = this.need(address, 1, header);
+    const length = this.words[segment]![body]!;
+    this.need(address, 1 + Math.ceil(length / 4), header);
+    return {
+      bytes: this.bytes[segment]!,
+      start: (body + 1) * 4,
+      length,
+      shared: header >>> INFO_SHIFT === 1,
+    };
+  }
+
+  /** The fields of a TYPED_ARRAY node, checked: its view type, its buffer, and where it lies in it. */
+  typedArray(address: Address): { type: number; buffer: Address; byteOffset: number; length: number } {
+    const segment = segmentOfAddress(address);
+    const body = this.need(address, 3);
+    const type = this.count(address);
+    const words = this.words[segment]!;
+    const buffer = this.target(segment, words[body]!);
+    const byteOffset = words[body + 1]!;
+    const length = words[body + 2]!;
+    const View = VIEW_TYPES[type];
+    if (View === undefined) throw corrupt(this.where(address), `unknown view type ${type}`);
+    const size = type === VIEW_TYPE_DATAVIEW ? 1 : (View as Uint8ArrayConstructor).BYTES_PER_ELEMENT;
+    if (byteOffset % size !== 0 || byteOffset + length * size > this.arrayBuffer(buffer).length) {
+      throw corrupt(this.where(address), 'view lies outside its buffer');
+    }
+    return { type, buffer, byteOffset, length };
   }
 
   /** The f64 of a FLOAT64 or DATE node. */

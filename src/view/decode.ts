@@ -9,7 +9,6 @@ import {
   NEAR_MASK,
   TAG_MASK,
   Tag,
-  VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from '../format/layout.js';
 import { NODE } from '../format/node-ref.js';
@@ -83,7 +82,7 @@ export function decodeBuiltin(reader: Reader, address: Address, kind: number): o
       }
     }
     case Kind.ArrayBuffer: {
-      const { bytes, start, length, shared } = bufferBytes(reader, address);
+      const { bytes, start, length, shared } = reader.arrayBuffer(address);
       const copy = shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length);
       new Uint8Array(copy).set(bytes.subarray(start, start + length));
       return copy;
@@ -106,36 +105,11 @@ export function decodeBuiltin(reader: Reader, address: Address, kind: number): o
   }
 }
 
-/** Where an ARRAY_BUFFER's bytes are: checked against its segment. */
-export function bufferBytes(reader: Reader, address: Address) {
-  const segment = segmentOfAddress(address);
-  const header = reader.header(address);
-  if ((header & KIND_MASK) !== Kind.ArrayBuffer)
-    throw corrupt(reader.where(address), 'expected an ARRAY_BUFFER');
-  if (address % 8 !== 0) throw corrupt(reader.where(address), 'ARRAY_BUFFER is not 8-aligned');
-  const body = reader.need(address, 1);
-  const length = reader.words[segment]![body]!;
-  reader.need(address, 1 + Math.ceil(length / 4));
-  return { bytes: reader.bytes[segment]!, start: (body + 1) * 4, length, shared: header >>> 8 === 1 };
-}
-
 /** A zero-copy typed array or DataView over the image's own memory. */
 function typedArray(reader: Reader, address: Address): ArrayBufferView {
-  const segment = segmentOfAddress(address);
-  const body = reader.need(address, 3);
-  const type = reader.count(address);
-  const words = reader.words[segment]!;
-  const buffer = reader.target(segment, words[body]!);
-  const { bytes, start, length: bufferLength } = bufferBytes(reader, buffer);
-  const byteOffset = words[body + 1]!;
-  const length = words[body + 2]!;
-  const View = VIEW_TYPES[type];
-  if (View === undefined) throw corrupt(reader.where(address), `unknown view type ${type}`);
-  const elementSize = type === VIEW_TYPE_DATAVIEW ? 1 : (View as Uint8ArrayConstructor).BYTES_PER_ELEMENT;
-  if (byteOffset % elementSize !== 0 || byteOffset + length * elementSize > bufferLength) {
-    throw corrupt(reader.where(address), 'view lies outside its buffer');
-  }
-  return new (View as Uint8ArrayConstructor)(bytes.buffer, start + byteOffset, length);
+  const { type, buffer, byteOffset, length } = reader.typedArray(address);
+  const { bytes, start } = reader.arrayBuffer(buffer);
+  return new (VIEW_TYPES[type] as Uint8ArrayConstructor)(bytes.buffer, start + byteOffset, length);
 }
 
 /**
