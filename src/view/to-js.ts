@@ -1,5 +1,5 @@
 import { corrupt } from '../errors.js';
-import { Const, constantSlot, KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
+import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
 import { decodeBuiltin, errorCause } from './decode.js';
@@ -45,13 +45,12 @@ class Copier {
         this.memo.set(address, result);
         const words = reader.words[segment]!;
         shape.keys().forEach((key, i) => {
-          // Define, never assign: a key such as __proto__ is data.
-          Object.defineProperty(result, key, {
-            value: this.slot(segment, words[first + i]!),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
+          const value = this.slot(segment, words[first + i]!);
+          // `__proto__` is the one key whose assignment would not make data (it is an accessor of
+          // Object.prototype): define it instead.
+          if (key === '__proto__') {
+            Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+          } else result[key] = value;
         });
         return result;
       }
@@ -117,15 +116,9 @@ class Copier {
       }
       case Kind.TypedArray: {
         // A copy of the whole buffer, shared by every view of it, as structuredClone does.
-        const body = reader.need(address, 3);
-        const words = reader.words[segment]!;
-        const buffer = this.slot(segment, words[body]!);
-        const view = decodeBuiltin(reader, address, kind) as Uint8Array;
-        const result = new (view.constructor as Uint8ArrayConstructor)(
-          buffer as ArrayBuffer,
-          words[body + 1]!,
-          words[body + 2]!,
-        );
+        const { type, buffer, byteOffset, length } = reader.typedArray(address);
+        const View = VIEW_TYPES[type] as Uint8ArrayConstructor;
+        const result = new View(this.node(buffer) as ArrayBuffer, byteOffset, length);
         this.memo.set(address, result);
         return result;
       }
