@@ -1,5 +1,14 @@
 import { corrupt } from '../errors.js';
-import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
+import {
+  Const,
+  constantSlot,
+  KIND_MASK,
+  Kind,
+  NEAR_MASK,
+  TAG_MASK,
+  Tag,
+  VIEW_TYPES,
+} from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
 import { decodeBuiltin, errorCause } from './decode.js';
@@ -49,7 +58,12 @@ class Copier {
           // `__proto__` is the one key whose assignment would not make data (it is an accessor of
           // Object.prototype): define it instead.
           if (key === '__proto__') {
-            Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+            Object.defineProperty(result, key, {
+              value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
           } else result[key] = value;
         });
         return result;
