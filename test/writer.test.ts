@@ -1,0 +1,41 @@
+// The writer's segment handling: large segments grown in place, jumbo nodes, determinism.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { open, pack, toJS, verify } from '../src/index.js';
+
+const bytesOf = (image: { segments: readonly SharedArrayBuffer[] }) =>
+  image.segments.map((s) => new Uint8Array(s));
+
+test('a segment larger than 4 MiB round-trips, is padded to 64 KiB, and packs deterministically', () => {
+  const blob = new Uint8Array(6 << 20);
+  for (let i = 0; i < blob.length; i += 997) blob[i] = i % 251;
+  const value = { blob, names: Array.from({ length: 1000 }, (_, i) => `name ${i}`) };
+  const image = pack(value);
+  assert.equal(image.segments.length, 1);
+  assert.equal(image.segments[0]!.byteLength % 65536, 0);
+  verify(image);
+  const view = open<typeof value>(image);
+  assert.equal(view.blob.length, blob.length);
+  assert.equal(view.blob[997 * 5], (997 * 5) % 251);
+  assert.deepEqual(toJS(view), structuredClone(value));
+  assert.deepEqual(bytesOf(pack(value)), bytesOf(image));
+});
+
+test('a node larger than segmentSize gets a segment of its own', () => {
+  const blob = new Uint8Array(200_000).fill(7);
+  const value = { before: 'a'.repeat(100), blob, after: [1, 2, 3] };
+  const image = pack(value, { segmentSize: 65536 });
+  assert.ok(image.segments.length >= 2);
+  assert.ok(
+    image.segments.some((s) => s.byteLength > 65536),
+    'no jumbo segment',
+  );
+  verify(image);
+  assert.deepEqual(toJS(open(image)), structuredClone(value));
+});
+
+test('segmentSize outside its range is a RangeError', () => {
+  assert.throws(() => pack(1, { segmentSize: 100 }), RangeError);
+  assert.throws(() => pack(1, { segmentSize: 2 ** 33 }), RangeError);
+  assert.throws(() => pack(1, { segmentSize: Number.NaN }), RangeError);
+});
