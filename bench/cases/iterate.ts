@@ -8,13 +8,18 @@ type MapView = Shared<Map<string, Entry>>;
 
 const mapImage = (size: Size) => memo(`image:map:${size}`, () => pack(entries(size)));
 
-// Two copies of one loop, so that each keeps its own type feedback (see get.ts).
+// Copies of one loop, so that each keeps its own type feedback (see get.ts).
 function nativeSum(map: Map<string, Entry>): number {
   let sum = 0;
   for (const [, value] of map) sum += value.score;
   return sum;
 }
 function viewSum(map: MapView): number {
+  let sum = 0;
+  for (const [, value] of map) sum += value.score;
+  return sum;
+}
+function recordSum(map: MapView): number {
   let sum = 0;
   for (const [, value] of map) sum += value.score;
   return sum;
@@ -26,6 +31,7 @@ export const cases: BenchCase[] = [
     async run(ctx) {
       const native = entries(ctx.size);
       const view = open<Map<string, Entry>>(mapImage(ctx.size));
+      const records = open<Map<string, Entry>>(mapImage(ctx.size), { objects: 'record' });
 
       ctx.log('checking the view iterates the same entries in the same order');
       assert(view.size === native.size, `size ${view.size}, expected ${native.size}`);
@@ -41,14 +47,22 @@ export const cases: BenchCase[] = [
       }
       assert(count === native.size, `the view iterated ${count} entries, expected ${native.size}`);
       assert(viewSum(view) === nativeSum(native), 'the sums differ');
+      assert(recordSum(records) === nativeSum(native), 'the record view sums differ');
 
       const ns = await nsPerOp([
         { name: 'native Map', ops: native.size, run: () => nativeSum(native) },
         { name: 'cowshare view', ops: native.size, run: () => viewSum(view) },
+        { name: 'cowshare record view', ops: native.size, run: () => recordSum(records) },
       ]);
       const report = new Report();
       for (const [name, value] of ns) report.add(name, 'ns/entry', value);
       report.check('cowshare / native Map', ns.ratio('cowshare view', 'native Map'), '×', atMost(3));
+      report.check(
+        'cowshare records / native Map',
+        ns.ratio('cowshare record view', 'native Map'),
+        '×',
+        atMost(3),
+      );
       return report;
     },
   },

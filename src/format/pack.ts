@@ -17,6 +17,7 @@ import {
   ERROR_NAMES,
   ESCAPE,
   HASH_MIN,
+  KIND_MASK,
   Kind,
   SMALL_INT_MAX,
   SMALL_INT_MIN,
@@ -328,7 +329,12 @@ class Packer {
   }
 
   private plain(o: Record<string, unknown>): Ref {
-    const keys = Object.keys(o);
+    // A view of an OBJECT node (a record view has no own keys) takes its keys from its shape.
+    const node = this.viewNode;
+    const keys =
+      node !== undefined && (node.reader.header(node.address) & KIND_MASK) === Kind.Object
+        ? node.reader.shape(node.reader.count(node.address)).keys()
+        : Object.keys(o);
     const shape = this.shape(keys);
     const address = this.node(Kind.Object, shape, keys.length);
     this.remember(o, address);

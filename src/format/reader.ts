@@ -45,6 +45,8 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 /** A shape: its key count, its keys (decoded on demand), and how to find a key's index. */
 export interface Shape {
   readonly count: number;
+  /** A slot the view layer fills: the record class of this shape for this reader (FORMAT knows no views). */
+  recordClass?: unknown;
   /** The keys in order, decoded at the first call and kept by the reader. */
   keys(): readonly string[];
   /** The slot index of `key`, or -1. */
@@ -71,6 +73,8 @@ export class Reader {
   readonly image: Image;
   readonly rootSlot: number;
   readonly rootSegment: number;
+  /** How views of this reader show objects (see OpenOptions.objects); set by `open`. */
+  objects: 'facade' | 'record' = 'facade';
   private readonly shapeTable: Address;
   private readonly shapeCount: number;
   private readonly farTable: Address;

@@ -2,7 +2,7 @@ import { corrupt, readOnly } from '../errors.js';
 import { Const, constantSlot } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
-import { decodeSlot } from './decode.js';
+import { decodeSlot, readSlot } from './decode.js';
 import { INSPECT, inspectArray } from './inspect.js';
 
 const HOLE = constantSlot(Const.Hole);
@@ -52,7 +52,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   element(i: number): unknown {
     if (i >= this.length) return undefined;
     const slot = this.slotAt(i);
-    return slot === NONE ? undefined : decodeSlot(this.reader, this.segment, slot);
+    return slot === NONE ? undefined : readSlot(this.reader, this.segment, slot);
   }
 
   get(_target: unknown[], key: string | symbol, receiver: unknown): unknown {

@@ -29,6 +29,20 @@ export function decodeSlot(reader: Reader, segment: number, slot: number): unkno
   return decodeNode(reader, reader.target(segment, slot));
 }
 
+/**
+ * `decodeSlot` with the commonest cases first, small enough for the engine to inline into a getter: a
+ * small integer, or a near FLOAT64 (recognised by its whole header word) read in place. Everything else
+ * goes through `decodeSlot`, which checks everything.
+ */
+export function readSlot(reader: Reader, segment: number, slot: number): unknown {
+  if ((slot & 1) === 1) return slot >> 1;
+  if ((slot & NEAR_MASK) === 0 && slot !== 0 && slot + 12 <= reader.lengths[segment]!) {
+    if (reader.words[segment]![slot >>> 2] === Kind.Float64)
+      return reader.views[segment]!.getFloat64(slot + 4, true);
+  }
+  return decodeSlot(reader, segment, slot);
+}
+
 export function decodeNode(reader: Reader, address: Address): unknown {
   const header = reader.header(address);
   const kind = header & KIND_MASK;

@@ -3,7 +3,7 @@ import { hashCapacity, hashIndexWords } from '../format/hash.js';
 import { HASH_MIN } from '../format/layout.js';
 import { NODE, type NodeRef, PACK_AS } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
-import { decodeSlot } from './decode.js';
+import { readSlot } from './decode.js';
 import { INSPECT, inspectKeyed } from './inspect.js';
 import { findKey } from './lookup.js';
 
@@ -62,7 +62,7 @@ abstract class KeyedView {
   /** Entry `i`'s key (its first slot) or value (its last slot: the key again for a Set). */
   item(i: number, part: Part.Key | Part.Value): unknown {
     const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
-    return decodeSlot(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
+    return readSlot(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
   }
 
   /** As `JSON.stringify` shows a native Map or Set. */

@@ -1,8 +1,9 @@
 import { readOnly } from '../errors.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
-import { decodeSlot } from './decode.js';
+import { decodeSlot, readSlot } from './decode.js';
 import { INSPECT, inspectObject } from './inspect.js';
+import { RECORD_MAX_KEYS, recordView } from './record-view.js';
 
 /**
  * The dynamic facade of an OBJECT node. A Proxy is needed so that `Object.keys`, spread, `in` and
@@ -29,7 +30,7 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
     if (typeof key === 'string') {
       const i = this.shape.indexOf(key);
       if (i >= 0)
-        return decodeSlot(this.reader, this.segment, this.reader.words[this.segment]![this.first + i]!);
+        return readSlot(this.reader, this.segment, this.reader.words[this.segment]![this.first + i]!);
     } else if (key === NODE) return this;
     return Reflect.get(Object.prototype, key, receiver);
   }
@@ -75,5 +76,7 @@ const TARGET = { [INSPECT]: inspectObject };
 
 export function objectView(reader: Reader, address: Address, header: number): object {
   const shape = reader.shape(reader.count(address, header));
+  if (reader.objects === 'record' && shape.count <= RECORD_MAX_KEYS)
+    return recordView(reader, address, shape, header);
   return new Proxy(TARGET, new ObjectHandler(reader, address, shape, header));
 }

@@ -7,6 +7,13 @@ import type { Shared } from './shared.js';
 export interface OpenOptions {
   /** Check the whole image first (`verify`); do this for images from untrusted sources. */
   verify?: boolean;
+  /**
+   * How objects are shown. `'facade'` (the default): a Proxy on which `Object.keys`, spread, `in` and
+   * `JSON.stringify` all see the packed properties. `'record'`: one class per shape with prototype
+   * getters — property reads several times faster, but `Object.keys` and spread see no keys
+   * (docs/pitfalls.md).
+   */
+  objects?: 'facade' | 'record';
 }
 
 /**
@@ -15,6 +22,7 @@ export interface OpenOptions {
  */
 export function open<T = unknown>(image: Image, options: OpenOptions = {}): Shared<T> {
   const reader = new Reader(image);
+  reader.objects = options.objects ?? 'facade';
   if (options.verify) verify(image);
   return decodeSlot(reader, reader.rootSegment, reader.rootSlot) as Shared<T>;
 }
