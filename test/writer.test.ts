@@ -1,4 +1,4 @@
-// The writer's segment handling: large segments grown in place, jumbo nodes, determinism.
+// The writer's segment handling: large segments, jumbo nodes, determinism.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { open, pack, toJS, verify } from '../src/index.js';
@@ -6,13 +6,15 @@ import { open, pack, toJS, verify } from '../src/index.js';
 const bytesOf = (image: { segments: readonly SharedArrayBuffer[] }) =>
   image.segments.map((s) => new Uint8Array(s));
 
-test('a segment larger than 4 MiB round-trips, is padded to 64 KiB, and packs deterministically', () => {
+test('a segment of several MiB round-trips, is a multiple of 8 bytes, and packs deterministically', () => {
   const blob = new Uint8Array(6 << 20);
   for (let i = 0; i < blob.length; i += 997) blob[i] = i % 251;
   const value = { blob, names: Array.from({ length: 1000 }, (_, i) => `name ${i}`) };
   const image = pack(value);
   assert.equal(image.segments.length, 1);
-  assert.equal(image.segments[0]!.byteLength % 65536, 0);
+  assert.equal(image.segments[0]!.byteLength % 8, 0);
+  // Fixed, not growable: V8 11 reads views of growable buffers up to a third slower (src/format/writer.ts).
+  assert.notEqual((image.segments[0] as { growable?: boolean }).growable, true);
   verify(image);
   const view = open<typeof value>(image);
   assert.equal(view.blob.length, blob.length);
