@@ -127,7 +127,11 @@ function getCase<N, V>(spec: GetCase<N, V>): BenchCase {
       ctx.log('checking the views against the native data');
       for (let i = 0; i < keys.length; i += 97) {
         assertSame(spec.lookup(view, keys[i]!), spec.lookup(native, keys[i]!), `$[${keys[i]}]`);
-        assertSame(toJS(spec.lookup(record, keys[i]!)), spec.lookup(native, keys[i]!), `record $[${keys[i]}]`);
+        assertSame(
+          toJS(spec.lookup(record, keys[i]!)),
+          spec.lookup(native, keys[i]!),
+          `record $[${keys[i]}]`,
+        );
       }
       // Every batch once on both sides: checks every key, and leaves both sides in the same steady
       // state (JIT warm, V8's hash of each key string already cached) before timing starts.
