@@ -214,6 +214,22 @@ export class Reader {
     return body;
   }
 
+  /**
+   * The node address a slot stored in `segment` refers to, or -1 when the slot holds its value inline
+   * (a small integer or a constant: read it with `immediate`).
+   */
+  slotAddress(segment: number, slot: number): Address {
+    if ((slot & 1) === 1) return -1;
+    if ((slot & NEAR_MASK) === 0) return segment * SPAN + slot;
+    if ((slot & TAG_MASK) === Tag.Constant) return -1;
+    return this.target(segment, slot);
+  }
+
+  /** The value of a slot that holds it inline: a small integer or a constant. */
+  immediate(slot: number): unknown {
+    return (slot & 1) === 1 ? slot >> 1 : this.constant(slot);
+  }
+
   /** The node address a reference slot stored in `segment` points at. */
   target(segment: number, slot: number): Address {
     if ((slot & NEAR_MASK) === 0) return segment * SPAN + slot;

@@ -7,12 +7,10 @@ import {
   KIND_MASK,
   Kind,
   NEAR_MASK,
-  TAG_MASK,
-  Tag,
   VIEW_TYPES,
 } from '../format/layout.js';
 import { NODE } from '../format/node-ref.js';
-import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
+import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { arrayView, sparseArrayView } from './array-view.js';
 import { MapView, SetView } from './keyed-view.js';
 import { objectView } from './object-view.js';
@@ -23,10 +21,8 @@ import { objectView } from './object-view.js';
  * Error, boxed primitives, ArrayBuffer) as fresh objects of their own type.
  */
 export function decodeSlot(reader: Reader, segment: number, slot: number): unknown {
-  if ((slot & 1) === 1) return slot >> 1;
-  if ((slot & NEAR_MASK) === 0) return decodeNode(reader, addressOf(segment, slot));
-  if ((slot & TAG_MASK) === Tag.Constant) return reader.constant(slot);
-  return decodeNode(reader, reader.target(segment, slot));
+  const address = reader.slotAddress(segment, slot);
+  return address < 0 ? reader.immediate(slot) : decodeNode(reader, address);
 }
 
 /**

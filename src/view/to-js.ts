@@ -1,16 +1,7 @@
 import { corrupt } from '../errors.js';
-import {
-  Const,
-  constantSlot,
-  KIND_MASK,
-  Kind,
-  NEAR_MASK,
-  TAG_MASK,
-  Tag,
-  VIEW_TYPES,
-} from '../format/layout.js';
+import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
-import { type Address, addressOf, type Reader, segmentOfAddress } from '../format/reader.js';
+import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { decodeBuiltin, errorCause } from './decode.js';
 import type { Unshared } from './shared.js';
 
@@ -34,10 +25,8 @@ class Copier {
   constructor(private readonly reader: Reader) {}
 
   slot(segment: number, slot: number): unknown {
-    if ((slot & 1) === 1) return slot >> 1;
-    if ((slot & NEAR_MASK) === 0) return this.node(addressOf(segment, slot));
-    if ((slot & TAG_MASK) === Tag.Constant) return this.reader.constant(slot);
-    return this.node(this.reader.target(segment, slot));
+    const address = this.reader.slotAddress(segment, slot);
+    return address < 0 ? this.reader.immediate(slot) : this.node(address);
   }
 
   node(address: Address): unknown {
