@@ -16,9 +16,13 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** FNV-1a over the UTF-16 code units, then fmix32. `Reader.stringHash` computes the same from the bytes. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return fmix32(h);
 }
 

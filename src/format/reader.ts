@@ -1,6 +1,15 @@
 import { CowshareError, corrupt } from '../errors.js';
 import { crc32 } from './crc32.js';
-import { BUCKET_WORDS, hashCapacity, hashIndexWords, hashString, homeBucket } from './hash.js';
+import {
+  BUCKET_WORDS,
+  FNV_OFFSET,
+  FNV_PRIME,
+  fmix32,
+  hashCapacity,
+  hashIndexWords,
+  hashString,
+  homeBucket,
+} from './hash.js';
 import { assertImage, type Image } from './image.js';
 import {
   Const,
@@ -296,6 +305,25 @@ export class Reader {
     if (kind !== Kind.StringUtf16) throw corrupt(this.where(address), 'expected a string');
     const start = this.need(address, Math.ceil(length / 2), header) * 4;
     return decodeUtf16(this.views[segment]!, start, length);
+  }
+
+  /** `hashString` of the string node at `address`, computed from its code units without decoding it. */
+  stringHash(address: Address): number {
+    const header = this.header(address);
+    const length = this.count(address, header);
+    const segment = segmentOfAddress(address);
+    let h = FNV_OFFSET;
+    if ((header & KIND_MASK) === Kind.StringAscii) {
+      const start = this.need(address, Math.ceil(length / 4), header) * 4;
+      const bytes = this.bytes[segment]!;
+      for (let i = start; i < start + length; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+    } else {
+      if ((header & KIND_MASK) !== Kind.StringUtf16) throw corrupt(this.where(address), 'expected a string');
+      const start = this.need(address, Math.ceil(length / 2), header) * 4;
+      const view = this.views[segment]!;
+      for (let i = 0; i < length; i++) h = Math.imul(h ^ view.getUint16(start + 2 * i, true), FNV_PRIME);
+    }
+    return fmix32(h);
   }
 
   /** Whether the string node at `address` holds exactly `s`, without decoding it. */
