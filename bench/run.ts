@@ -10,6 +10,7 @@ import { cases as iterate } from './cases/iterate.js';
 import { cases as open } from './cases/open.js';
 import { cases as pack } from './cases/pack.js';
 import { cases as size } from './cases/size.js';
+import { cases as verify } from './cases/verify.js';
 import type { Size } from './data.js';
 import {
   type BenchCase,
@@ -20,7 +21,7 @@ import {
   type Verdict,
 } from './harness.js';
 
-const CASES: BenchCase[] = [...pack, ...size, ...get, ...iterate, ...open, ...big];
+const CASES: BenchCase[] = [...pack, ...size, ...get, ...iterate, ...open, ...verify, ...big];
 
 const usage = `USAGE: npm run bench -- [regex...] [--size small|full] [--json]
 
