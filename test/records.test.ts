@@ -52,6 +52,7 @@ describe('record views', () => {
 
   test('keys that name Object.prototype members stay data', () => {
     const odd = shared.odd as Record<string, unknown>;
+    // biome-ignore lint/suspicious/noProto: the packed data has a key named __proto__; this reads it
     assert.deepEqual(toJS(odd.__proto__), { polluted: 1 });
     assert.equal(odd.constructor, 2);
     assert.equal(odd.hasOwnProperty, 4);
