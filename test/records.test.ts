@@ -65,6 +65,17 @@ describe('record views', () => {
     assert.equal(shared.wide.k42, 42);
   });
 
+  test('arrays with named properties keep them in record mode', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is part of the value under test
+    const list = Object.assign([1, , 3], { label: 'x', meta: { n: 1 } });
+    const view = open<{ list: typeof list }>(pack({ list }), { objects: 'record' }).list;
+    assert.equal(view.label, 'x');
+    assert.equal(view.meta.n, 1);
+    assert.ok('label' in view);
+    assert.deepEqual(Object.keys(view), ['0', '2', 'label', 'meta']);
+    assert.deepEqual(toJS(view), structuredClone(list));
+  });
+
   test('setting or adding a property throws a TypeError; delete changes nothing (documented)', () => {
     const writable = user as unknown as Record<string, unknown>;
     assert.throws(() => {

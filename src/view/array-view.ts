@@ -1,11 +1,13 @@
 import { corrupt, readOnly } from '../errors.js';
-import { Const, constantSlot } from '../format/layout.js';
+import { Const, constantSlot, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
-import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
-import { decodeSlot, readSlot } from './decode.js';
+import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
+import { readSlot } from './decode.js';
 import { INSPECT, inspectArray } from './inspect.js';
 
 const HOLE = constantSlot(Const.Hole);
+/** What `extra` returns for a name that is not a non-index property. */
+const NO_EXTRA: unique symbol = Symbol('no extra');
 /** Marks "no element here" (a hole, or past the end); never a valid slot, since slot 0 is invalid. */
 const NONE = 0;
 
@@ -44,9 +46,13 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   protected abstract slotAt(i: number): number;
   /** The indices that hold an element, ascending. */
   protected abstract indices(): Iterable<number>;
-  /** A view of the non-index properties, or undefined. */
-  protected extras(): object | undefined {
-    return undefined;
+  /** The value of the non-index property `key`, or NO_EXTRA. */
+  protected extra(_key: string): unknown {
+    return NO_EXTRA;
+  }
+  /** The names of the non-index properties. */
+  protected extraKeys(): readonly string[] {
+    return [];
   }
 
   element(i: number): unknown {
@@ -60,8 +66,8 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
       const i = toIndex(key);
       if (i >= 0) return this.element(i);
       if (key === 'length') return this.length;
-      const extras = this.extras();
-      if (extras !== undefined && Object.hasOwn(extras, key)) return (extras as Record<string, unknown>)[key];
+      const extra = this.extra(key);
+      if (extra !== NO_EXTRA) return extra;
     } else if (key === Symbol.iterator) return values;
     else if (key === NODE) return this;
     return Reflect.get(Array.prototype, key, receiver);
@@ -71,9 +77,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
     if (typeof key === 'string') {
       const i = toIndex(key);
       if (i >= 0) return i < this.length && this.slotAt(i) !== NONE;
-      if (key === 'length') return true;
-      const extras = this.extras();
-      if (extras !== undefined && Object.hasOwn(extras, key)) return true;
+      if (key === 'length' || this.extra(key) !== NO_EXTRA) return true;
     }
     return key in Array.prototype;
   }
@@ -81,9 +85,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   ownKeys(): string[] {
     const keys: string[] = [];
     for (const i of this.indices()) keys.push(String(i));
-    keys.push('length');
-    const extras = this.extras();
-    if (extras !== undefined) keys.push(...Object.keys(extras));
+    keys.push('length', ...this.extraKeys());
     return keys;
   }
 
@@ -97,14 +99,9 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
       if (i >= this.length || this.slotAt(i) === NONE) return undefined;
       return { value: this.element(i), writable: false, enumerable: true, configurable: true };
     }
-    const extras = this.extras();
-    if (extras === undefined || !Object.hasOwn(extras, key)) return undefined;
-    return {
-      value: (extras as Record<string, unknown>)[key],
-      writable: false,
-      enumerable: true,
-      configurable: true,
-    };
+    const value = this.extra(key);
+    if (value === NO_EXTRA) return undefined;
+    return { value, writable: false, enumerable: true, configurable: true };
   }
 
   getPrototypeOf(): object {
@@ -178,7 +175,11 @@ class SparseHandler extends ArrayHandler {
   private readonly count: number;
   /** Word index of the first (index, slot) pair. */
   private readonly pairs: number;
-  private readonly extrasSlot: number;
+  /**
+   * The non-index properties: the shape and first slot of their OBJECT node, read directly (not
+   * through an object view, which in record mode has no own keys), or undefined when there are none.
+   */
+  private readonly extras: { shape: Shape; segment: number; first: number } | undefined;
 
   constructor(reader: Reader, address: Address) {
     super(reader, address);
@@ -186,8 +187,20 @@ class SparseHandler extends ArrayHandler {
     const body = reader.need(address, 2 + 2 * this.count);
     const words = reader.words[this.segment]!;
     this.length = words[body]!;
-    this.extrasSlot = words[body + 1]!;
     this.pairs = body + 2;
+    const extras = reader.slotAddress(this.segment, words[body + 1]!);
+    if (extras >= 0) {
+      const header = reader.header(extras);
+      if ((header & KIND_MASK) !== Kind.Object) throw corrupt(reader.where(address), 'bad extras');
+      const shape = reader.shape(reader.count(extras, header));
+      this.extras = {
+        shape,
+        segment: segmentOfAddress(extras),
+        first: reader.need(extras, shape.count, header),
+      };
+    } else if (reader.immediate(words[body + 1]!) !== undefined) {
+      throw corrupt(reader.where(address), 'bad extras');
+    }
     if (this.count > 0 && words[this.pairs + 2 * (this.count - 1)]! >= this.length) {
       throw corrupt(reader.where(address), 'index past the length');
     }
@@ -212,12 +225,15 @@ class SparseHandler extends ArrayHandler {
     for (let k = 0; k < this.count; k++) yield words[this.pairs + 2 * k]!;
   }
 
-  protected override extras(): object | undefined {
-    const extras = decodeSlot(this.reader, this.segment, this.extrasSlot);
-    if (extras === undefined) return undefined;
-    if (typeof extras !== 'object' || extras === null)
-      throw corrupt(this.reader.where(this.address), 'bad extras');
-    return extras;
+  protected override extra(key: string): unknown {
+    const extras = this.extras;
+    const i = extras === undefined ? -1 : extras.shape.indexOf(key);
+    if (i < 0) return NO_EXTRA;
+    return readSlot(this.reader, extras!.segment, this.reader.words[extras!.segment]![extras!.first + i]!);
+  }
+
+  protected override extraKeys(): readonly string[] {
+    return this.extras?.shape.keys() ?? [];
   }
 }
 
