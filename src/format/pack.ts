@@ -9,6 +9,7 @@ import {
   homeBucket,
 } from './hash.js';
 import type { Image } from './image.js';
+import { hashAndAscii, InternTable } from './intern.js';
 import {
   Boxed,
   Const,
@@ -118,7 +119,7 @@ const asciiEncoder = new TextEncoder();
 /** Walks a value depth-first and writes its nodes (FORMAT.md §8 fixes the order, for determinism). */
 class Packer {
   /** Every string written, by its address: each distinct string is stored once. */
-  private readonly strings = new Map<string, Ref>();
+  private readonly strings = new InternTable();
   /** Every object written, by its address: shared references and cycles are stored once. */
   private readonly objects = new Map<object, Ref>();
   /**
@@ -226,16 +227,10 @@ class Packer {
   }
 
   private string(s: string): Ref {
-    const known = this.strings.get(s);
-    if (known !== undefined) return known;
+    const { hash, ascii } = hashAndAscii(s);
+    const known = this.strings.find(s, hash);
+    if (known >= 0) return known;
     const length = s.length;
-    let ascii = true;
-    for (let i = 0; i < length; i++) {
-      if (s.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
     const bytes = ascii ? length : 2 * length;
     const address = this.node(ascii ? Kind.StringAscii : Kind.StringUtf16, length, Math.ceil(bytes / 4));
     const segment = this.writer.segments[segmentOf(address)]!;
@@ -248,7 +243,7 @@ class Packer {
       const out = segment.bytes;
       for (let i = 0; i < length; i++) out[start + i] = s.charCodeAt(i);
     }
-    this.strings.set(s, address);
+    this.strings.add(s, hash, address);
     return address;
   }
 
