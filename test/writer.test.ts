@@ -41,3 +41,34 @@ test('segmentSize outside its range is a RangeError', () => {
   assert.throws(() => pack(1, { segmentSize: 2 ** 33 }), RangeError);
   assert.throws(() => pack(1, { segmentSize: Number.NaN }), RangeError);
 });
+
+test('objects of DICT_MIN_KEYS (4096) keys or more are DICT nodes, narrower ones OBJECTs of a shape', () => {
+  const rootKind = (image: { segments: readonly SharedArrayBuffer[] }) => {
+    const words = new Uint32Array(image.segments[0]!);
+    return words[words[7]! >>> 2]! & 0xff; // header word 7: the root slot, a near reference
+  };
+  const wide = (n: number) => {
+    const o: Record<string, unknown> = Object.fromEntries(
+      Array.from({ length: n - 1 }, (_, i) => [`k${i}`, i]),
+    );
+    Object.defineProperty(o, '__proto__', {
+      value: 'data',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    return o;
+  };
+  assert.equal(rootKind(pack(wide(4095))), 0x0a, 'OBJECT');
+  const value = wide(4096);
+  const image = pack(value);
+  assert.equal(rootKind(image), 0x14, 'DICT');
+  verify(image);
+  const view = open<Record<string, unknown>>(image);
+  assert.equal(view.k4000, 4000);
+  assert.equal(view.missing, undefined);
+  assert.ok('k0' in view && !('missing' in view));
+  assert.equal(Object.getOwnPropertyDescriptor(view, '__proto__')?.value, 'data');
+  assert.equal(Object.keys(view).length, 4096);
+  assert.deepEqual(toJS(view), structuredClone(value));
+});

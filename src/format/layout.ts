@@ -71,6 +71,7 @@ export enum Kind {
   Shape = 0x11,
   ShapeTable = 0x12,
   FarTable = 0x13,
+  Dict = 0x14,
 }
 export const KIND_NAMES: Readonly<Record<number, string>> = {
   1: 'STRING_ASCII',
@@ -92,6 +93,7 @@ export const KIND_NAMES: Readonly<Record<number, string>> = {
   17: 'SHAPE',
   18: 'SHAPE_TABLE',
   19: 'FAR_TABLE',
+  20: 'DICT',
 };
 
 /** The info field (high 24 bits of a node header) holds this when the real count is in the next word. */
@@ -136,6 +138,13 @@ export const constantSlot = (c: Const): number => (c << PAYLOAD_SHIFT) | Tag.Con
 
 /** Maps, Sets and shapes with at least this many keys carry a hash index. */
 export const HASH_MIN = 8;
+/**
+ * Plain objects with at least this many keys are DICT nodes (keys beside their values, with a hash
+ * index) rather than OBJECTs of a shape: such an object is almost always one of a kind, so a shared key
+ * list saves nothing, and a key beside its value is one cache miss fewer per lookup. So shapes have
+ * fewer keys than this.
+ */
+export const DICT_MIN_KEYS = 4096;
 /** Arrays up to this length are always dense (`ARRAY`), holes and all. */
 export const DENSE_ARRAY_MAX = 1 << 16;
 

@@ -15,6 +15,7 @@ import {
   Const,
   constantSlot,
   DENSE_ARRAY_MAX,
+  DICT_MIN_KEYS,
   ERROR_NAMES,
   ESCAPE,
   HASH_MIN,
@@ -330,6 +331,7 @@ class Packer {
       node !== undefined && (node.reader.header(node.address) & KIND_MASK) === Kind.Object
         ? node.reader.shape(node.reader.count(node.address)).keys()
         : Object.keys(o);
+    if (keys.length >= DICT_MIN_KEYS) return this.dict(o, keys);
     const shape = this.shape(keys);
     const address = this.node(Kind.Object, shape, keys.length);
     this.remember(o, address);
@@ -344,6 +346,29 @@ class Packer {
       }
       this.setSlot(address, body + i, ref);
     }
+    return address;
+  }
+
+  /** A wide object as a DICT node: (key, value) slot pairs and a hash index, like a Map of strings. */
+  private dict(o: Record<string, unknown>, keys: readonly string[]): Ref {
+    const count = keys.length;
+    const address = this.node(Kind.Dict, count, 2 * count + hashIndexWords(count));
+    this.remember(o, address);
+    const body = this.bodyWord(address, count);
+    const hashes = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      const key = keys[i]!;
+      this.setSlot(address, body + 2 * i, key.length === 0 ? EMPTY_STRING : this.string(key));
+      hashes[i] = hashString(key);
+      let ref: Ref;
+      try {
+        ref = this.encode(o[key]);
+      } catch (error) {
+        PackFailure.rethrow(error, propertyPart(key));
+      }
+      this.setSlot(address, body + 2 * i + 1, ref);
+    }
+    this.hashIndex(address, body + 2 * count, hashes);
     return address;
   }
 
@@ -372,12 +397,13 @@ class Packer {
     }
     if (node.index < 0) {
       const count = keys.length;
-      const hashed = count >= HASH_MIN;
-      const address = this.node(Kind.Shape, count, count + hashIndexWords(count));
+      const address = this.node(Kind.Shape, count, count);
       this.writer.nodeCount--; // a shape is not a value node
       const body = this.bodyWord(address, count);
-      for (let i = 0; i < count; i++) this.setSlot(address, body + i, this.string(keys[i]!));
-      if (hashed) this.hashIndex(address, body + count, keys.map(hashString));
+      for (let i = 0; i < count; i++) {
+        const key = keys[i]!;
+        this.setSlot(address, body + i, key.length === 0 ? EMPTY_STRING : this.string(key));
+      }
       node.index = this.shapeAddresses.push(address) - 1;
     }
     return node.index;

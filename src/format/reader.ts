@@ -1,18 +1,10 @@
 import { CowshareError, corrupt } from '../errors.js';
 import { crc32 } from './crc32.js';
-import {
-  BUCKET_WORDS,
-  FNV_OFFSET,
-  FNV_PRIME,
-  fmix32,
-  hashCapacity,
-  hashIndexWords,
-  hashString,
-  homeBucket,
-} from './hash.js';
+import { FNV_OFFSET, FNV_PRIME, fmix32 } from './hash.js';
 import { assertImage, type Image } from './image.js';
 import {
   Const,
+  DICT_MIN_KEYS,
   ESCAPE,
   FORMAT_MAJOR,
   HASH_MIN,
@@ -61,9 +53,6 @@ export interface Shape {
   /** The slot index of `key`, or -1. */
   indexOf(key: string): number;
 }
-
-/** Shapes with more keys than this look keys up in the image's hash index instead of a JS Map. */
-const JS_MAP_MAX = 4096;
 
 /**
  * Bounds-checked access to one opened image. Opening reads only the header (O(segments)); every
@@ -425,62 +414,29 @@ export class Reader {
   }
 
   /**
-   * Small and medium shapes decode their keys at once (a linear scan or a JS Map is the fastest lookup,
-   * and the keys are needed for ownKeys anyway). Huge shapes — an object with a million keys — decode
-   * nothing up front: a lookup probes the image's hash index and compares the stored bytes.
+   * A shape's keys are decoded at its first use (they are needed for ownKeys anyway) and found by a
+   * scan or, from HASH_MIN keys, a JS Map. Shapes have fewer than DICT_MIN_KEYS keys, which bounds that
+   * work; wider objects are DICT nodes.
    */
   private decodeShape(address: Address): Shape {
     const count = this.count(address);
-    const body = this.need(address, count + hashIndexWords(count));
+    if (count >= DICT_MIN_KEYS)
+      throw corrupt(this.where(address), `a shape of ${count} keys (DICTs hold wide objects)`);
+    const body = this.need(address, count);
     const segment = segmentOfAddress(address);
     const words = this.words[segment]!;
-    let decoded: string[] | undefined;
-    const keys = (): string[] => {
-      if (decoded !== undefined) return decoded;
-      const list = new Array<string>(count);
-      for (let i = 0; i < count; i++)
-        list[i] = internalize(this.keyString(segment, words[body + i]!, address));
-      // Distinct keys are a Proxy invariant for object views (ownKeys may not repeat a key), so they are
-      // checked here, for every shape, not only by verify.
-      if (new Set(list).size !== count) throw corrupt(this.where(address), 'duplicate keys');
-      decoded = list;
-      return list;
-    };
-    if (count < HASH_MIN) {
-      const list = keys();
-      return { count, keys, indexOf: (key) => list.indexOf(key) };
-    }
-    const capacity = hashCapacity(count);
-    if (words[body + count] !== capacity) throw corrupt(this.where(address), 'hash index capacity');
-    if (count <= JS_MAP_MAX) {
-      const index = new Map<string, number>();
-      keys().forEach((key, i) => {
-        index.set(key, i);
-      });
-      return { count, keys, indexOf: (key) => index.get(key) ?? -1 };
-    }
-    const buckets = body + count + 1;
-    return {
-      count,
-      keys,
-      indexOf: (key) => {
-        const hash = hashString(key);
-        let b = homeBucket(hash, capacity);
-        for (let probes = 0; probes < capacity; probes++) {
-          const entry = words[buckets + BUCKET_WORDS * b + 1]!;
-          if (entry === 0) return -1;
-          if (entry > count) throw corrupt(this.where(address), 'hash bucket out of range');
-          if (
-            words[buckets + BUCKET_WORDS * b] === hash &&
-            this.slotIsString(segment, words[body + entry - 1]!, key)
-          ) {
-            return entry - 1;
-          }
-          b = b + 1 === capacity ? 0 : b + 1;
-        }
-        return -1;
-      },
-    };
+    const list = new Array<string>(count);
+    for (let i = 0; i < count; i++) list[i] = internalize(this.keyString(segment, words[body + i]!, address));
+    // Distinct keys are a Proxy invariant for object views (ownKeys may not repeat a key), so they are
+    // checked here, not only by verify.
+    if (new Set(list).size !== count) throw corrupt(this.where(address), 'duplicate keys');
+    const keys = () => list;
+    if (count < HASH_MIN) return { count, keys, indexOf: (key) => list.indexOf(key) };
+    const index = new Map<string, number>();
+    list.forEach((key, i) => {
+      index.set(key, i);
+    });
+    return { count, keys, indexOf: (key) => index.get(key) ?? -1 };
   }
 
   /**

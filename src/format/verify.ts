@@ -161,12 +161,16 @@ class Verifier {
         this.shape(count);
         return;
       }
+      case Kind.Dict:
       case Kind.Map:
       case Kind.Set: {
-        const stride = kind === Kind.Map ? 2 : 1;
+        const stride = kind === Kind.Set ? 1 : 2;
         const hashed = count >= HASH_MIN;
         const body = reader.need(address, stride * count + hashIndexWords(count));
         for (let i = 0; i < stride * count; i++) this.slot(segment, words[body + i]!, address, Allow.Value);
+        if (kind === Kind.Dict) {
+          for (let i = 0; i < count; i++) reader.keyString(segment, words[body + 2 * i]!, address);
+        }
         this.keyIndex(address, { segment, first: body, stride, count }, hashed ? body + stride * count : -1);
         return;
       }
@@ -228,16 +232,12 @@ class Verifier {
     if (!ok) throw corrupt(this.reader.where(owner), 'a reference has the wrong kind');
   }
 
-  /** Checks a shape once: its keys are strings and distinct, its hash index is sound. */
+  /** Checks a shape once: decoding it checks that its keys are strings and distinct. */
   private readonly shapesChecked = new Set<number>();
   private shape(index: number): void {
     if (this.shapesChecked.has(index)) return;
     this.shapesChecked.add(index);
-    const count = this.reader.shape(index).keys().length; // decodes the keys: strings, distinct
-    const address = this.reader.shapeAddress(index);
-    const body = this.reader.need(address, count + hashIndexWords(count));
-    const keys = { segment: segmentOfAddress(address), first: body, stride: 1, count };
-    this.keyIndex(address, keys, count >= HASH_MIN ? body + count : -1);
+    this.reader.shape(index);
   }
 
   /** The comparable value of a key slot. */

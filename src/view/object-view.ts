@@ -1,54 +1,64 @@
-import { readOnly } from '../errors.js';
+import { corrupt, readOnly } from '../errors.js';
+import { hashIndexWords } from '../format/hash.js';
+import { HASH_MIN } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
-import { decodeSlot, readSlot } from './decode.js';
+import { readSlot } from './decode.js';
 import { INSPECT, inspectObject } from './inspect.js';
+import { findKey } from './lookup.js';
 import { RECORD_MAX_KEYS, recordView } from './record-view.js';
 
+/** How a facade finds a key: the node's shape, or for a DICT the node's own keys and hash index. */
+type Keys = Pick<Shape, 'count' | 'keys' | 'indexOf'>;
+
 /**
- * The dynamic facade of an OBJECT node. A Proxy is needed so that `Object.keys`, spread, `in` and
- * `JSON.stringify` see the packed properties; the handler holds the node and the traps resolve a key
- * through the shape (a pointer comparison or a Map lookup, or the image's hash index for huge shapes).
- * The Proxy target is one shared empty object that is never exposed or modified.
+ * The dynamic facade of an OBJECT or DICT node. A Proxy is needed so that `Object.keys`, spread, `in`
+ * and `JSON.stringify` see the packed properties; the handler holds the node and the traps find a key
+ * through `keys` (a shape's scan or JS Map, or a DICT's hash index). Value `i` is the last slot of
+ * entry `i`: entries are one slot wide in an OBJECT, (key, value) pairs in a DICT. The Proxy target is
+ * one shared empty object that is never exposed or modified.
  */
 class ObjectHandler implements ProxyHandler<object>, NodeRef {
-  /** Segment of the node, and word index of its first slot. */
   private readonly segment: number;
-  private readonly first: number;
 
   constructor(
     readonly reader: Reader,
     readonly address: Address,
-    private readonly shape: Shape,
-    header: number,
+    private readonly keys: Keys,
+    /** Word index of the first entry. */
+    private readonly first: number,
+    /** Words per entry: 1 (OBJECT) or 2 (DICT). */
+    private readonly stride: number,
   ) {
     this.segment = segmentOfAddress(address);
-    this.first = reader.need(address, shape.count, header);
+  }
+
+  private value(i: number): unknown {
+    const word = this.first + this.stride * i + this.stride - 1;
+    return readSlot(this.reader, this.segment, this.reader.words[this.segment]![word]!);
   }
 
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'string') {
-      const i = this.shape.indexOf(key);
-      if (i >= 0)
-        return readSlot(this.reader, this.segment, this.reader.words[this.segment]![this.first + i]!);
+      const i = this.keys.indexOf(key);
+      if (i >= 0) return this.value(i);
     } else if (key === NODE) return this;
     return Reflect.get(Object.prototype, key, receiver);
   }
 
   has(_target: object, key: string | symbol): boolean {
-    return (typeof key === 'string' && this.shape.indexOf(key) >= 0) || key in Object.prototype;
+    return (typeof key === 'string' && this.keys.indexOf(key) >= 0) || key in Object.prototype;
   }
 
   ownKeys(): string[] {
-    return this.shape.keys().slice();
+    return this.keys.keys().slice();
   }
 
   getOwnPropertyDescriptor(_target: object, key: string | symbol): PropertyDescriptor | undefined {
     if (typeof key !== 'string') return undefined;
-    const i = this.shape.indexOf(key);
+    const i = this.keys.indexOf(key);
     if (i < 0) return undefined;
-    const value = decodeSlot(this.reader, this.segment, this.reader.words[this.segment]![this.first + i]!);
-    return { value, writable: false, enumerable: true, configurable: true };
+    return { value: this.value(i), writable: false, enumerable: true, configurable: true };
   }
 
   getPrototypeOf(): object {
@@ -78,5 +88,31 @@ export function objectView(reader: Reader, address: Address, header: number): ob
   const shape = reader.shape(reader.count(address, header));
   if (reader.objects === 'record' && shape.count <= RECORD_MAX_KEYS)
     return recordView(reader, address, shape, header);
-  return new Proxy(TARGET, new ObjectHandler(reader, address, shape, header));
+  const first = reader.need(address, shape.count, header);
+  return new Proxy(TARGET, new ObjectHandler(reader, address, shape, first, 1));
+}
+
+/** A DICT node's facade: its keys are found through its own hash index, and decoded only for ownKeys. */
+export function dictView(reader: Reader, address: Address, header: number): object {
+  const count = reader.count(address, header);
+  const first = reader.need(address, 2 * count + hashIndexWords(count), header);
+  const hashAt = count >= HASH_MIN ? first + 2 * count : -1;
+  const segment = segmentOfAddress(address);
+  let decoded: string[] | undefined;
+  const keys: Keys = {
+    count,
+    indexOf: (key) => findKey(reader, address, first, 2, count, hashAt, key),
+    keys: () => {
+      if (decoded === undefined) {
+        decoded = new Array<string>(count);
+        const words = reader.words[segment]!;
+        for (let i = 0; i < count; i++)
+          decoded[i] = reader.keyString(segment, words[first + 2 * i]!, address);
+        // ownKeys may not repeat a key (a Proxy invariant): a damaged DICT must fail as such.
+        if (new Set(decoded).size !== count) throw corrupt(reader.where(address), 'duplicate keys');
+      }
+      return decoded;
+    },
+  };
+  return new Proxy(TARGET, new ObjectHandler(reader, address, keys, first, 2));
 }

@@ -43,18 +43,20 @@ class Copier {
         this.memo.set(address, result);
         const words = reader.words[segment]!;
         shape.keys().forEach((key, i) => {
-          const value = this.slot(segment, words[first + i]!);
-          // `__proto__` is the one key whose assignment would not make data (it is an accessor of
-          // Object.prototype): define it instead.
-          if (key === '__proto__') {
-            Object.defineProperty(result, key, {
-              value,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          } else result[key] = value;
+          setData(result, key, this.slot(segment, words[first + i]!));
         });
+        return result;
+      }
+      case Kind.Dict: {
+        const count = reader.count(address);
+        const first = reader.need(address, 2 * count);
+        const result: Record<string, unknown> = {};
+        this.memo.set(address, result);
+        const words = reader.words[segment]!;
+        for (let i = 0; i < count; i++) {
+          const key = reader.keyString(segment, words[first + 2 * i]!, address);
+          setData(result, key, this.slot(segment, words[first + 2 * i + 1]!));
+        }
         return result;
       }
       case Kind.Array: {
@@ -154,4 +156,14 @@ class Copier {
       }
     }
   }
+}
+
+/**
+ * Sets a data property on a plain object. `__proto__` is the one key whose assignment would not make
+ * data (it is an accessor of Object.prototype): it is defined instead.
+ */
+function setData(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else target[key] = value;
 }
