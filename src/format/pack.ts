@@ -678,27 +678,32 @@ function isArrayIndex(key: string): boolean {
   return Number.isInteger(n) && n >= 0 && n < 2 ** 32 - 1 && String(n) === key;
 }
 
+/**
+ * Brand checks for objects from other realms, where `instanceof` fails: each throws unless its argument
+ * really is that built-in (a toStringTag alone can lie). An object whose tag says Error is packed as an
+ * error: its fields are read the way any error's are.
+ */
+const BRAND_CHECKS: Readonly<Record<string, (o: object) => unknown>> = {
+  Map: (o) => Map.prototype.has.call(o, undefined),
+  Set: (o) => Set.prototype.has.call(o, undefined),
+  Date: (o) => Date.prototype.getTime.call(o),
+  ArrayBuffer: (o) => Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!.call(o),
+  SharedArrayBuffer: (o) =>
+    Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!.call(o),
+  RegExp: (o) => Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!.call(o),
+  Error: () => true,
+  Boolean: (o) => Boolean.prototype.valueOf.call(o),
+  Number: (o) => Number.prototype.valueOf.call(o),
+  String: (o) => String.prototype.valueOf.call(o),
+  BigInt: (o) => BigInt.prototype.valueOf.call(o),
+};
+
 /** The built-in kind of an object whose `instanceof` checks failed, by brand check; undefined if none. */
 function brandOf(o: object, tag: string): string | undefined {
-  const checks: Record<string, () => unknown> = {
-    Map: () => Map.prototype.has.call(o, undefined),
-    Set: () => Set.prototype.has.call(o, undefined),
-    Date: () => Date.prototype.getTime.call(o),
-    ArrayBuffer: () => Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!.call(o),
-    SharedArrayBuffer: () =>
-      Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!.call(o),
-    RegExp: () => Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!.call(o),
-    Error: () => tag === 'Error',
-    Boolean: () => Boolean.prototype.valueOf.call(o),
-    Number: () => Number.prototype.valueOf.call(o),
-    String: () => String.prototype.valueOf.call(o),
-    BigInt: () => BigInt.prototype.valueOf.call(o),
-  };
-  const check = checks[tag];
+  const check = BRAND_CHECKS[tag];
   if (check === undefined) return undefined;
   try {
-    if (tag === 'Error') return check() ? 'Error' : undefined;
-    check();
+    check(o);
     return tag;
   } catch {
     return undefined;
