@@ -72,3 +72,16 @@ test('objects of DICT_MIN_KEYS (4096) keys or more are DICT nodes, narrower ones
   assert.equal(Object.keys(view).length, 4096);
   assert.deepEqual(toJS(view), structuredClone(value));
 });
+
+test('an array with thousands of named properties keeps them (its extras are a DICT)', () => {
+  const list: unknown[] = [1, 2];
+  for (let i = 0; i < 5000; i++) (list as unknown as Record<string, number>)[`p${i}`] = i;
+  const image = pack({ list });
+  verify(image);
+  for (const objects of ['facade', 'record'] as const) {
+    const view = open<{ list: Record<string, unknown> }>(image, { objects }).list;
+    assert.equal(view.p4321, 4321, objects);
+    assert.equal(Object.keys(view).length, 5002, objects);
+  }
+  assert.deepEqual(toJS(open(image)), structuredClone({ list }));
+});

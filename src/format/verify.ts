@@ -149,7 +149,8 @@ class Verifier {
         }
         const extras = words[body + 1]!;
         if (!this.isConstant(extras, Const.Undefined)) {
-          this.expectKind(segment, extras, Kind.Object, address);
+          const kind = (extras & 1) === 0 ? reader.header(reader.target(segment, extras)) & KIND_MASK : -1;
+          if (kind !== Kind.Object && kind !== Kind.Dict) throw corrupt(reader.where(address), 'bad extras');
           this.slot(segment, extras, address, Allow.Value);
         }
         return;

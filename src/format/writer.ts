@@ -184,7 +184,8 @@ export class ImageWriter {
    * 35 % slower, lookups 7 % — and reads are what an image is for.
    */
   finish(root: Ref, shapeAddresses: readonly number[]): Image {
-    // The root slot is interpreted in the last segment, where a root written last is near.
+    // The root slot is interpreted in the last segment: a builder that writes its root last (a
+    // streaming Map) finds it near there; a root written first is reached through the far table.
     const rootSegment = this.segments.length - 1;
     const rootSlot = this.slotIn(rootSegment, root);
     const shapeTable = this.writeTable(Kind.ShapeTable, shapeAddresses);

@@ -1,9 +1,10 @@
 import { corrupt, readOnly } from '../errors.js';
-import { Const, constantSlot, KIND_MASK, Kind } from '../format/layout.js';
+import { Const, constantSlot } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
-import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
+import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
 import { INSPECT, inspectArray } from './inspect.js';
+import { type Layout, layoutOf } from './object-view.js';
 
 const HOLE = constantSlot(Const.Hole);
 /** What `extra` returns for a name that is not a non-index property. */
@@ -179,7 +180,7 @@ class SparseHandler extends ArrayHandler {
    * The non-index properties: the shape and first slot of their OBJECT node, read directly (not
    * through an object view, which in record mode has no own keys), or undefined when there are none.
    */
-  private readonly extras: { shape: Shape; segment: number; first: number } | undefined;
+  private readonly extras: { layout: Layout; segment: number } | undefined;
 
   constructor(reader: Reader, address: Address) {
     super(reader, address);
@@ -190,13 +191,9 @@ class SparseHandler extends ArrayHandler {
     this.pairs = body + 2;
     const extras = reader.slotAddress(this.segment, words[body + 1]!);
     if (extras >= 0) {
-      const header = reader.header(extras);
-      if ((header & KIND_MASK) !== Kind.Object) throw corrupt(reader.where(address), 'bad extras');
-      const shape = reader.shape(reader.count(extras, header));
       this.extras = {
-        shape,
+        layout: layoutOf(reader, extras, reader.header(extras)),
         segment: segmentOfAddress(extras),
-        first: reader.need(extras, shape.count, header),
       };
     } else if (reader.immediate(words[body + 1]!) !== undefined) {
       throw corrupt(reader.where(address), 'bad extras');
@@ -227,13 +224,15 @@ class SparseHandler extends ArrayHandler {
 
   protected override extra(key: string): unknown {
     const extras = this.extras;
-    const i = extras === undefined ? -1 : extras.shape.indexOf(key);
+    const i = extras === undefined ? -1 : extras.layout.keys.indexOf(key);
     if (i < 0) return NO_EXTRA;
-    return readSlot(this.reader, extras!.segment, this.reader.words[extras!.segment]![extras!.first + i]!);
+    const { first, stride } = extras!.layout;
+    const word = first + stride * i + stride - 1;
+    return readSlot(this.reader, extras!.segment, this.reader.words[extras!.segment]![word]!);
   }
 
   protected override extraKeys(): readonly string[] {
-    return this.extras?.shape.keys() ?? [];
+    return this.extras?.layout.keys.keys() ?? [];
   }
 }
 

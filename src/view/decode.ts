@@ -13,7 +13,7 @@ import { NODE } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { arrayView, sparseArrayView } from './array-view.js';
 import { MapView, SetView } from './keyed-view.js';
-import { dictView, objectView } from './object-view.js';
+import { objectView } from './object-view.js';
 
 /**
  * The value a slot stored in `segment` holds: primitives as themselves, containers as lazy views
@@ -52,9 +52,8 @@ export function decodeNode(reader: Reader, address: Address): unknown {
     case Kind.BigIntNegative:
       return reader.bigint(address, kind === Kind.BigIntNegative);
     case Kind.Object:
-      return objectView(reader, address, header);
     case Kind.Dict:
-      return dictView(reader, address, header);
+      return objectView(reader, address, header);
     case Kind.Array:
       return arrayView(reader, address);
     case Kind.SparseArray:

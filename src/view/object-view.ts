@@ -1,6 +1,6 @@
 import { corrupt, readOnly } from '../errors.js';
 import { hashIndexWords } from '../format/hash.js';
-import { HASH_MIN } from '../format/layout.js';
+import { HASH_MIN, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
@@ -9,7 +9,7 @@ import { findKey } from './lookup.js';
 import { RECORD_MAX_KEYS, recordView } from './record-view.js';
 
 /** How a facade finds a key: the node's shape, or for a DICT the node's own keys and hash index. */
-type Keys = Pick<Shape, 'count' | 'keys' | 'indexOf'>;
+export type Keys = Pick<Shape, 'count' | 'keys' | 'indexOf'>;
 
 /**
  * The dynamic facade of an OBJECT or DICT node. A Proxy is needed so that `Object.keys`, spread, `in`
@@ -84,16 +84,20 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
 
 const TARGET = { [INSPECT]: inspectObject };
 
-export function objectView(reader: Reader, address: Address, header: number): object {
-  const shape = reader.shape(reader.count(address, header));
-  if (reader.objects === 'record' && shape.count <= RECORD_MAX_KEYS)
-    return recordView(reader, address, shape, header);
-  const first = reader.need(address, shape.count, header);
-  return new Proxy(TARGET, new ObjectHandler(reader, address, shape, first, 1));
+/** Where an OBJECT's or DICT's properties are: how to find a key, the first entry, and words per entry. */
+export interface Layout {
+  keys: Keys;
+  first: number;
+  stride: number;
 }
 
-/** A DICT node's facade: its keys are found through its own hash index, and decoded only for ownKeys. */
-export function dictView(reader: Reader, address: Address, header: number): object {
+/** The layout of the OBJECT or DICT node at `address` (whose header word is `header`). */
+export function layoutOf(reader: Reader, address: Address, header: number): Layout {
+  if ((header & KIND_MASK) === Kind.Object) {
+    const shape = reader.shape(reader.count(address, header));
+    return { keys: shape, first: reader.need(address, shape.count, header), stride: 1 };
+  }
+  if ((header & KIND_MASK) !== Kind.Dict) throw corrupt(reader.where(address), 'expected an OBJECT or DICT');
   const count = reader.count(address, header);
   const first = reader.need(address, 2 * count + hashIndexWords(count), header);
   const hashAt = count >= HASH_MIN ? first + 2 * count : -1;
@@ -114,5 +118,15 @@ export function dictView(reader: Reader, address: Address, header: number): obje
       return decoded;
     },
   };
-  return new Proxy(TARGET, new ObjectHandler(reader, address, keys, first, 2));
+  return { keys, first, stride: 2 };
+}
+
+/** The facade (or, in record mode and for a narrow shape, the record) of an OBJECT or DICT node. */
+export function objectView(reader: Reader, address: Address, header: number): object {
+  if (reader.objects === 'record' && (header & KIND_MASK) === Kind.Object) {
+    const shape = reader.shape(reader.count(address, header));
+    if (shape.count <= RECORD_MAX_KEYS) return recordView(reader, address, shape, header);
+  }
+  const { keys, first, stride } = layoutOf(reader, address, header);
+  return new Proxy(TARGET, new ObjectHandler(reader, address, keys, first, stride));
 }
