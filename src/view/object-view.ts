@@ -123,9 +123,13 @@ export function layoutOf(reader: Reader, address: Address, header: number): Layo
 
 /** The facade (or, in record mode and for a narrow shape, the record) of an OBJECT or DICT node. */
 export function objectView(reader: Reader, address: Address, header: number): object {
-  if (reader.objects === 'record' && (header & KIND_MASK) === Kind.Object) {
+  if ((header & KIND_MASK) === Kind.Object) {
+    // The common case, without a Layout object per view.
     const shape = reader.shape(reader.count(address, header));
-    if (shape.count <= RECORD_MAX_KEYS) return recordView(reader, address, shape, header);
+    if (reader.objects === 'record' && shape.count <= RECORD_MAX_KEYS)
+      return recordView(reader, address, shape, header);
+    const first = reader.need(address, shape.count, header);
+    return new Proxy(TARGET, new ObjectHandler(reader, address, shape, first, 1));
   }
   const { keys, first, stride } = layoutOf(reader, address, header);
   return new Proxy(TARGET, new ObjectHandler(reader, address, keys, first, stride));
