@@ -85,3 +85,31 @@ test('an array with thousands of named properties keeps them (its extras are a D
   }
   assert.deepEqual(toJS(open(image)), structuredClone({ list }));
 });
+
+test('values nested as deep as structuredClone takes round-trip (2,500 levels)', () => {
+  let list: unknown = 'bottom';
+  let chain: unknown = 'bottom';
+  for (let i = 0; i < 2500; i++) {
+    list = [list, i];
+    chain = { next: chain, i };
+  }
+  // assert.deepEqual recurses too deep here: walk the copies by hand, level by level.
+  const walk = (value: unknown, step: (at: unknown) => [unknown, unknown]): unknown[] => {
+    const seen: unknown[] = [];
+    let at = value;
+    while (typeof at === 'object' && at !== null) {
+      const [next, label] = step(at);
+      seen.push(label);
+      at = next;
+    }
+    seen.push(at);
+    return seen;
+  };
+  const listStep = (at: unknown): [unknown, unknown] => [(at as unknown[])[0], (at as unknown[])[1]];
+  const chainStep = (at: unknown): [unknown, unknown] => [
+    (at as { next: unknown }).next,
+    (at as { i: number }).i,
+  ];
+  assert.deepEqual(walk(toJS(open(pack(list))), listStep), walk(structuredClone(list), listStep));
+  assert.deepEqual(walk(toJS(open(pack(chain))), chainStep), walk(chain, chainStep));
+});

@@ -26,7 +26,7 @@ import {
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
-import { type NodeRef, nodeOf, PACK_AS } from './node-ref.js';
+import { NODE, type NodeRef, nodeOf, PACK_AS } from './node-ref.js';
 import type { Address, Reader } from './reader.js';
 import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
 
@@ -157,8 +157,20 @@ class Packer {
         return UNDEFINED;
       case 'bigint':
         return this.bigint(value);
-      case 'object':
-        return value === null ? NULL : (this.objects.get(value) ?? this.object(value));
+      case 'object': {
+        if (value === null) return NULL;
+        const known = this.objects.get(value);
+        if (known !== undefined) return known;
+        // Arrays and plain objects go straight to their writer: each level of nesting then costs two
+        // stack frames (this and the writer), so `pack` goes as deep as structuredClone does.
+        if ((value as { [NODE]?: unknown })[NODE] === undefined) {
+          if (Array.isArray(value)) return this.array(value);
+          const proto = Object.getPrototypeOf(value);
+          if (proto === Object.prototype || proto === null)
+            return this.plain(value as Record<string, unknown>);
+        }
+        return this.object(value);
+      }
       case 'function':
         throw new PackFailure('UNPACKABLE', 'functions cannot be packed');
       default:
@@ -423,24 +435,20 @@ class Packer {
     }
   }
 
+  /** An ARRAY (holes and all), or a SPARSE_ARRAY when few indices are present or it has named properties. */
   private array(a: unknown[]): Ref {
     const length = a.length;
     const keys = Object.keys(a);
     // Object.keys lists integer indices first, ascending, then other keys: n keys ending with
     // index n-1 means every index is present and nothing else is.
-    if (keys.length === length && (length === 0 || keys[length - 1] === String(length - 1))) {
-      return this.denseArray(a, false);
+    const holes = !(keys.length === length && (length === 0 || keys[length - 1] === String(length - 1)));
+    if (holes) {
+      let present = keys.length;
+      while (present > 0 && !isArrayIndex(keys[present - 1]!)) present--;
+      if (present !== keys.length || (length > DENSE_ARRAY_MAX && 2 * present < length)) {
+        return this.sparseArray(a, keys, present);
+      }
     }
-    let present = keys.length;
-    while (present > 0 && !isArrayIndex(keys[present - 1]!)) present--;
-    if (present === keys.length && (length <= DENSE_ARRAY_MAX || 2 * present >= length)) {
-      return this.denseArray(a, true);
-    }
-    return this.sparseArray(a, keys, present);
-  }
-
-  private denseArray(a: unknown[], holes: boolean): Ref {
-    const length = a.length;
     const address = this.node(Kind.Array, length, length);
     this.remember(a, address);
     const body = this.bodyWord(address, length);

@@ -18,13 +18,18 @@ export function toJS<S>(value: S): Unshared<S> {
   return new Copier(node.reader).node(node.address) as Unshared<S>;
 }
 
-/** One deep copy: the memo maps node addresses to the copies made so far. */
+/**
+ * One deep copy: the memo maps node addresses to the copies made so far. The copy recurses once per
+ * level of nesting through `node` and one small method per container kind, which resolve their slots
+ * inline; small frames let it go as deep as `structuredClone`.
+ */
 class Copier {
   private readonly memo = new Map<Address, unknown>();
 
   constructor(private readonly reader: Reader) {}
 
-  slot(segment: number, slot: number): unknown {
+  /** The copy of the value in `slot`, stored in `segment`. */
+  private value(segment: number, slot: number): unknown {
     const address = this.reader.slotAddress(segment, slot);
     return address < 0 ? this.reader.immediate(slot) : this.node(address);
   }
@@ -33,114 +38,24 @@ class Copier {
     const known = this.memo.get(address);
     if (known !== undefined) return known;
     const reader = this.reader;
-    const segment = segmentOfAddress(address);
     const kind = reader.header(address) & KIND_MASK;
     switch (kind) {
-      case Kind.Object: {
-        const shape = reader.shape(reader.count(address));
-        const first = reader.need(address, shape.count);
-        const result: Record<string, unknown> = {};
-        this.memo.set(address, result);
-        const words = reader.words[segment]!;
-        shape.keys().forEach((key, i) => {
-          setData(result, key, this.slot(segment, words[first + i]!));
-        });
-        return result;
-      }
-      case Kind.Dict: {
-        const count = reader.count(address);
-        const first = reader.need(address, 2 * count);
-        const result: Record<string, unknown> = {};
-        this.memo.set(address, result);
-        const words = reader.words[segment]!;
-        for (let i = 0; i < count; i++) {
-          const key = reader.keyString(segment, words[first + 2 * i]!, address);
-          setData(result, key, this.slot(segment, words[first + 2 * i + 1]!));
-        }
-        return result;
-      }
-      case Kind.Array: {
-        const length = reader.count(address);
-        const first = reader.need(address, length);
-        const result = new Array<unknown>(length);
-        this.memo.set(address, result);
-        const words = reader.words[segment]!;
-        for (let i = 0; i < length; i++) {
-          const slot = words[first + i]!;
-          if (slot !== HOLE) result[i] = this.slot(segment, slot);
-        }
-        return result;
-      }
-      case Kind.SparseArray: {
-        const count = reader.count(address);
-        const body = reader.need(address, 2 + 2 * count);
-        const words = reader.words[segment]!;
-        const result: unknown[] = [];
-        this.memo.set(address, result);
-        result.length = words[body]!;
-        for (let k = 0; k < count; k++) {
-          const index = words[body + 2 + 2 * k]!;
-          if (index >= result.length) throw corrupt(reader.where(address), 'index past the length');
-          result[index] = this.slot(segment, words[body + 3 + 2 * k]!);
-        }
-        const extras = this.slot(segment, words[body + 1]!);
-        if (extras !== undefined) {
-          for (const key of Object.keys(extras as object)) {
-            Object.defineProperty(result, key, {
-              value: (extras as Record<string, unknown>)[key],
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          }
-        }
-        return result;
-      }
-      case Kind.Map: {
-        const count = reader.count(address);
-        const first = reader.need(address, 2 * count);
-        const result = new Map<unknown, unknown>();
-        this.memo.set(address, result);
-        const words = reader.words[segment]!;
-        for (let i = 0; i < count; i++) {
-          result.set(
-            this.slot(segment, words[first + 2 * i]!),
-            this.slot(segment, words[first + 2 * i + 1]!),
-          );
-        }
-        return result;
-      }
-      case Kind.Set: {
-        const count = reader.count(address);
-        const first = reader.need(address, count);
-        const result = new Set<unknown>();
-        this.memo.set(address, result);
-        const words = reader.words[segment]!;
-        for (let i = 0; i < count; i++) result.add(this.slot(segment, words[first + i]!));
-        return result;
-      }
-      case Kind.TypedArray: {
-        // A copy of the whole buffer, shared by every view of it, as structuredClone does.
-        const { type, buffer, byteOffset, length } = reader.typedArray(address);
-        const View = VIEW_TYPES[type] as Uint8ArrayConstructor;
-        const result = new View(this.node(buffer) as ArrayBuffer, byteOffset, length);
-        this.memo.set(address, result);
-        return result;
-      }
-      case Kind.Error: {
-        const result = decodeBuiltin(reader, address, kind) as Error;
-        this.memo.set(address, result);
-        // Set after the memo entry exists: the cause may lead back to this error.
-        const cause = errorCause(reader, address);
-        if (cause !== undefined) {
-          Object.defineProperty(result, 'cause', {
-            value: this.slot(segment, cause),
-            writable: true,
-            configurable: true,
-          });
-        }
-        return result;
-      }
+      case Kind.Object:
+        return this.object(address);
+      case Kind.Dict:
+        return this.dict(address);
+      case Kind.Array:
+        return this.array(address);
+      case Kind.SparseArray:
+        return this.sparseArray(address);
+      case Kind.Map:
+        return this.map(address);
+      case Kind.Set:
+        return this.set(address);
+      case Kind.TypedArray:
+        return this.typedArray(address);
+      case Kind.Error:
+        return this.error(address);
       case Kind.StringAscii:
       case Kind.StringUtf16:
         return reader.string(address);
@@ -155,6 +70,133 @@ class Copier {
         return value;
       }
     }
+  }
+
+  private object(address: Address): object {
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const shape = reader.shape(reader.count(address));
+    const first = reader.need(address, shape.count);
+    const result: Record<string, unknown> = {};
+    this.memo.set(address, result);
+    const words = reader.words[segment]!;
+    const keys = shape.keys();
+    for (let i = 0; i < keys.length; i++) {
+      const slot = words[first + i]!;
+      const at = reader.slotAddress(segment, slot);
+      setData(result, keys[i]!, at < 0 ? reader.immediate(slot) : this.node(at));
+    }
+    return result;
+  }
+
+  private dict(address: Address): object {
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const count = reader.count(address);
+    const first = reader.need(address, 2 * count);
+    const result: Record<string, unknown> = {};
+    this.memo.set(address, result);
+    const words = reader.words[segment]!;
+    for (let i = 0; i < count; i++) {
+      const key = reader.keyString(segment, words[first + 2 * i]!, address);
+      setData(result, key, this.value(segment, words[first + 2 * i + 1]!));
+    }
+    return result;
+  }
+
+  private array(address: Address): unknown[] {
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const length = reader.count(address);
+    const first = reader.need(address, length);
+    const result = new Array<unknown>(length);
+    this.memo.set(address, result);
+    const words = reader.words[segment]!;
+    for (let i = 0; i < length; i++) {
+      const slot = words[first + i]!;
+      if (slot === HOLE) continue;
+      const at = reader.slotAddress(segment, slot);
+      result[i] = at < 0 ? reader.immediate(slot) : this.node(at);
+    }
+    return result;
+  }
+
+  private sparseArray(address: Address): unknown[] {
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const count = reader.count(address);
+    const body = reader.need(address, 2 + 2 * count);
+    const words = reader.words[segment]!;
+    const result: unknown[] = [];
+    this.memo.set(address, result);
+    result.length = words[body]!;
+    for (let k = 0; k < count; k++) {
+      const index = words[body + 2 + 2 * k]!;
+      if (index >= result.length) throw corrupt(reader.where(address), 'index past the length');
+      result[index] = this.value(segment, words[body + 3 + 2 * k]!);
+    }
+    const extras = this.value(segment, words[body + 1]!);
+    if (extras !== undefined) {
+      for (const key of Object.keys(extras as object)) {
+        Object.defineProperty(result, key, {
+          value: (extras as Record<string, unknown>)[key],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+    return result;
+  }
+
+  private map(address: Address): Map<unknown, unknown> {
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const count = reader.count(address);
+    const first = reader.need(address, 2 * count);
+    const result = new Map<unknown, unknown>();
+    this.memo.set(address, result);
+    const words = reader.words[segment]!;
+    for (let i = 0; i < count; i++) {
+      result.set(this.value(segment, words[first + 2 * i]!), this.value(segment, words[first + 2 * i + 1]!));
+    }
+    return result;
+  }
+
+  private set(address: Address): Set<unknown> {
+    const reader = this.reader;
+    const segment = segmentOfAddress(address);
+    const count = reader.count(address);
+    const first = reader.need(address, count);
+    const result = new Set<unknown>();
+    this.memo.set(address, result);
+    const words = reader.words[segment]!;
+    for (let i = 0; i < count; i++) result.add(this.value(segment, words[first + i]!));
+    return result;
+  }
+
+  /** A copy of the whole buffer, shared by every view of it, as structuredClone does. */
+  private typedArray(address: Address): ArrayBufferView {
+    const { type, buffer, byteOffset, length } = this.reader.typedArray(address);
+    const View = VIEW_TYPES[type] as Uint8ArrayConstructor;
+    const result = new View(this.node(buffer) as ArrayBuffer, byteOffset, length);
+    this.memo.set(address, result);
+    return result;
+  }
+
+  private error(address: Address): Error {
+    const result = decodeBuiltin(this.reader, address, Kind.Error) as Error;
+    this.memo.set(address, result);
+    // Set after the memo entry exists: the cause may lead back to this error.
+    const cause = errorCause(this.reader, address);
+    if (cause !== undefined) {
+      Object.defineProperty(result, 'cause', {
+        value: this.value(segmentOfAddress(address), cause),
+        writable: true,
+        configurable: true,
+      });
+    }
+    return result;
   }
 }
 
