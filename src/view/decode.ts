@@ -39,7 +39,7 @@ export function readSlot(reader: Reader, segment: number, slot: number): unknown
   return decodeSlot(reader, segment, slot);
 }
 
-export function decodeNode(reader: Reader, address: Address): unknown {
+function decodeNode(reader: Reader, address: Address): unknown {
   const header = reader.header(address);
   const kind = header & KIND_MASK;
   switch (kind) {

@@ -1,12 +1,5 @@
 import { corrupt } from '../errors.js';
-import {
-  BUCKET_WORDS,
-  hashAddress,
-  hashPrimitive,
-  hashString,
-  homeBucket,
-  sameValueZero,
-} from '../format/hash.js';
+import { BUCKET_WORDS, hashAddress, hashPrimitive, homeBucket, sameValueZero } from '../format/hash.js';
 import { KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, addressOf, offsetOfAddress, type Reader, segmentOfAddress } from '../format/reader.js';
@@ -27,7 +20,7 @@ function hashQuery(reader: Reader, key: unknown): number {
 }
 
 /** Whether a stored key slot equals `key` under SameValueZero (object keys by node identity). */
-export function slotMatches(reader: Reader, segment: number, slot: number, key: unknown): boolean {
+function slotMatches(reader: Reader, segment: number, slot: number, key: unknown): boolean {
   if ((slot & 1) === 1) return key === slot >> 1;
   if ((slot & TAG_MASK) === Tag.Constant) {
     return sameValueZero(reader.constant(slot), key);
@@ -57,6 +50,7 @@ export function slotMatches(reader: Reader, segment: number, slot: number, key: 
  * The index of `key` among `count` keys stored every `stride` words from word `first`, using the hash
  * index at word `hashAt` (capacity word, then buckets) or a scan when there is none (hashAt < 0).
  * Probing stops at an empty bucket, and after `capacity` buckets at most, so a damaged table cannot loop.
+ * A string key, the hot case, is compared with a near ASCII key's bytes in place (`slotIsString`).
  */
 export function findKey(
   reader: Reader,
@@ -68,11 +62,12 @@ export function findKey(
   key: unknown,
 ): number {
   const segment = segmentOfAddress(owner);
-  if (typeof key === 'string') return findString(reader, segment, first, stride, count, hashAt, key);
   const words = reader.words[segment]!;
+  const isString = typeof key === 'string';
+  const matches = (slot: number): boolean =>
+    isString ? reader.slotIsString(segment, slot, key) : slotMatches(reader, segment, slot, key);
   if (hashAt < 0) {
-    for (let i = 0; i < count; i++)
-      if (slotMatches(reader, segment, words[first + stride * i]!, key)) return i;
+    for (let i = 0; i < count; i++) if (matches(words[first + stride * i]!)) return i;
     return -1;
   }
   const hash = hashQuery(reader, key);
@@ -85,46 +80,7 @@ export function findKey(
     if (entry === 0) return -1;
     if (entry > count) throw corrupt(reader.where(owner), 'hash bucket out of range');
     // The stored hash settles most mismatches without touching the entry or its key.
-    if (words[buckets + BUCKET_WORDS * b] === hash) {
-      if (slotMatches(reader, segment, words[first + stride * (entry - 1)]!, key)) return entry - 1;
-    }
-    b = b + 1 === capacity ? 0 : b + 1;
-  }
-  return -1;
-}
-
-/**
- * `findKey` for a string key, the hot case: the hash, the probe and the comparison with a near ASCII
- * key run here without calls or allocation. Anything unusual (UTF-16 or far keys, escaped lengths, a
- * damaged slot) takes the general `slotMatches`, which checks everything.
- */
-function findString(
-  reader: Reader,
-  segment: number,
-  first: number,
-  stride: number,
-  count: number,
-  hashAt: number,
-  key: string,
-): number {
-  const words = reader.words[segment]!;
-  if (hashAt < 0) {
-    for (let i = 0; i < count; i++)
-      if (reader.slotIsString(segment, words[first + stride * i]!, key)) return i;
-    return -1;
-  }
-  const capacity = words[hashAt]!;
-  const buckets = hashAt + 1;
-  const hash = hashString(key);
-  let b = homeBucket(hash, capacity);
-  for (let probes = 0; probes < capacity; probes++) {
-    const entry = words[buckets + BUCKET_WORDS * b + 1]!;
-    if (entry === 0) return -1;
-    if (entry > count) throw corrupt(reader.where(addressOf(segment, first * 4)), 'hash bucket out of range');
-    if (
-      words[buckets + BUCKET_WORDS * b] === hash &&
-      reader.slotIsString(segment, words[first + stride * (entry - 1)]!, key)
-    ) {
+    if (words[buckets + BUCKET_WORDS * b] === hash && matches(words[first + stride * (entry - 1)]!)) {
       return entry - 1;
     }
     b = b + 1 === capacity ? 0 : b + 1;
