@@ -15,7 +15,13 @@ export type ErrorCode =
   /** The image is damaged or crafted: a bound, a kind, a checksum or an invariant does not hold. */
   | 'CORRUPT'
   /** The platform cannot run cowshare (big-endian typed arrays). */
-  | 'PLATFORM';
+  | 'PLATFORM'
+  /** A pool task threw in its worker, its worker module failed to load, or it could not cross threads. */
+  | 'TASK_FAILED'
+  /** A pool task's worker died (uncaught error, `process.exit`, out of memory) on every attempt. */
+  | 'WORKER_DIED'
+  /** A task was given to a pool that is closed. */
+  | 'POOL_CLOSED';
 
 export class CowshareError extends Error {
   readonly code: ErrorCode;
@@ -24,6 +30,20 @@ export class CowshareError extends Error {
     super(message, options);
     this.name = 'CowshareError';
     this.code = code;
+  }
+}
+
+/**
+ * A pool task that failed: `index` is its position in the input of `map` (undefined for `run`), and
+ * `cause` is the worker's own error with its stack.
+ */
+export class TaskError extends CowshareError {
+  readonly index: number | undefined;
+
+  constructor(code: 'TASK_FAILED' | 'WORKER_DIED', index: number | undefined, message: string, cause: unknown) {
+    super(code, index === undefined ? message : `task ${index}: ${message}`, { cause });
+    this.name = 'TaskError';
+    this.index = index;
   }
 }
 

@@ -6,6 +6,14 @@ export { CowshareError, type ErrorCode } from './errors.js';
 export type { Image } from './format/image.js';
 export { type PackOptions, pack } from './format/pack.js';
 export { verify } from './format/verify.js';
+export {
+  isImage,
+  openShared,
+  packShared,
+  type SharedData,
+  type SharedImages,
+  type SharedInput,
+} from './share/shared-data.js';
 export { type OpenOptions, open } from './view/open.js';
 export type { Shared, Unshared } from './view/shared.js';
 export { toJS } from './view/to-js.js';

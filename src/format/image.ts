@@ -26,7 +26,8 @@ export function assertImage(value: unknown, where = 'image'): asserts value is I
       copied
         ? `${where}.segments[${i}]: the image memory is not shared (it is a ${describe(segment)}); ` +
             'an Image must be passed as is, so that its SharedArrayBuffers are shared, not copied'
-        : `${where}.segments[${i}]: expected a SharedArrayBuffer, got ${describe(segment)}`,
+        : `${where}.segments[${i}]: expected a SharedArrayBuffer, got ${describe(segment)}; ` +
+            'an Image cannot cross a process boundary or JSON (write it to a file and open that instead)',
     );
   });
 }

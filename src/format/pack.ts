@@ -30,7 +30,10 @@ import { NODE, type NodeRef, nodeOf, PACK_AS } from './node-ref.js';
 import type { Address, Reader } from './reader.js';
 import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
 
-export interface PackOptions extends WriterOptions {}
+export interface PackOptions extends WriterOptions {
+  /** The root's name in the paths of refusals: `$` by default, as in `$.users[3].callback`. */
+  path?: string;
+}
 
 /**
  * Packs a value graph into an image: everything `structuredClone` can copy, with the same semantics
@@ -43,7 +46,7 @@ export function pack(value: unknown, options?: PackOptions): Image {
   try {
     root = packer.encode(value);
   } catch (error) {
-    if (error instanceof PackFailure) throw error.toError();
+    if (error instanceof PackFailure) throw error.toError(options?.path ?? '$');
     throw error;
   }
   return packer.finish(root);
@@ -82,13 +85,14 @@ class PackFailure {
     throw error;
   }
 
-  toError(): CowshareError {
-    return new CowshareError(this.code, `$${this.parts.reverse().join('')}: ${this.reason}`);
+  toError(root: string): CowshareError {
+    return new CowshareError(this.code, `${root}${this.parts.reverse().join('')}: ${this.reason}`);
   }
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const propertyPart = (key: string): string => (IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+/** The path part for property `key`: `.name`, or `["odd key"]` when it is not an identifier. */
+export const propertyPart = (key: string): string => (IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
 function keyPart(key: unknown): string {
   if (typeof key === 'string') return JSON.stringify(key);
   if (typeof key === 'bigint') return `${key}n`;

@@ -1,6 +1,16 @@
 /**
- * `cowshare/node`: the Node adapter. File images (`writeImage`, memory-mapped `openFile`) and the worker
- * pool are built on this entry point (see the file-images and worker issues); until then it offers the
- * portable core, so that `import … from 'cowshare/node'` already works for everything that exists.
+ * `cowshare/node`: the Node adapter — everything in `cowshare`, plus the worker pool. File images
+ * (`writeImage`, memory-mapped `openFile`) join it with the file-images issue.
  */
 export * from '../index.js';
+export { TaskError } from '../errors.js';
+export {
+  Pool,
+  type PoolOptions,
+  type RunOptions,
+  type TaskFunction,
+  type TaskInput,
+  type TaskResult,
+  type TaskShared,
+} from './pool.js';
+export type { MapOptions, Progress } from './task-stream.js';

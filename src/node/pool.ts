@@ -1,0 +1,198 @@
+/**
+ * A worker pool for read-only shared data, built on piscina (which owns the threads, the queue and
+ * cancellation). What this adds: the shared data is packed once and reaches every worker once, at
+ * start-up, through `workerData` — its SharedArrayBuffers are shared, never copied — and each task
+ * runs as `task(input, data)` with the data already opened. Results stream back through `map`; a task
+ * whose worker died is retried on a fresh worker; nothing is dropped silently.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { CowshareError, TaskError } from '../errors.js';
+import type { PackOptions } from '../format/pack.js';
+import { packShared, type SharedData, type SharedImages, type SharedInput } from '../share/shared-data.js';
+import type { OpenOptions } from '../view/open.js';
+import type { Outcome, PoolWorkerData } from './pool-worker.js';
+import { type MapOptions, mapTasks } from './task-stream.js';
+
+/** A task function as a worker module exports it: called with one input and the opened shared data. */
+// biome-ignore lint/suspicious/noExplicitAny: the widest function type, so that any task function fits.
+export type TaskFunction = (input: any, data: any) => unknown;
+
+/** The input type of a task function. */
+export type TaskInput<F extends TaskFunction> = Parameters<F>[0];
+/** The result type of a task function, as `run` resolves it. */
+export type TaskResult<F extends TaskFunction> = Awaited<ReturnType<F>>;
+/** The shared data a task function expects, read back from its `SharedData<S>` parameter. */
+export type TaskShared<F extends TaskFunction> = Parameters<F>[1] extends SharedData<infer S>
+  ? S
+  : Record<string, unknown>;
+
+export interface PoolOptions<S> {
+  /**
+   * The task module (a path or a file URL). Its default export — or the export named by `exportName` —
+   * is the task function, called in a worker as `task(input, data)`.
+   */
+  worker: string | URL;
+  exportName?: string;
+  /** Named shared data: values (packed once, here) or images. Every worker gets each of them opened. */
+  shared?: SharedInput<S>;
+  /** Worker threads; all start at once and live as long as the pool. Default: the available cores. */
+  threads?: number;
+  /** How often a task whose worker died is run again on a fresh worker before it is reported. Default 1. */
+  retries?: number;
+  /** How workers open the shared images (e.g. `{ objects: 'record' }`). */
+  open?: OpenOptions;
+  /** How shared values are packed. */
+  pack?: PackOptions;
+  /** V8 heap limits per worker; a worker over them dies and its task is retried, then reported. */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface RunOptions {
+  /** Aborting rejects with the abort reason; a running task's worker is terminated and replaced. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A pool of worker threads that share read-only data. `F` is the task function's type, usually
+ * `typeof import('./task.js').default`; it types `run`'s input and result and checks `shared` against
+ * the data the task expects.
+ */
+export class Pool<F extends TaskFunction = TaskFunction> {
+  /** The shared data as images, one per name: packed once, sent to each worker once. */
+  readonly images: SharedImages<TaskShared<F>>;
+  /** The number of worker threads. */
+  readonly threads: number;
+  readonly #piscina: Piscina<unknown, Outcome>;
+  readonly #retries: number;
+  readonly #module: string;
+  #closed = false;
+
+  constructor(options: PoolOptions<TaskShared<F>>) {
+    const { threads = availableParallelism(), retries = 1 } = options;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`cowshare: Pool threads must be a positive integer, got ${threads}`);
+    }
+    if (!Number.isInteger(retries) || retries < 0) {
+      throw new RangeError(`cowshare: Pool retries must be a non-negative integer, got ${retries}`);
+    }
+    this.#module = moduleUrl(options.worker);
+    this.images = packShared(options.shared ?? ({} as SharedInput<TaskShared<F>>), options.pack);
+    this.threads = threads;
+    this.#retries = retries;
+    const workerData: PoolWorkerData = {
+      module: this.#module,
+      exportName: options.exportName ?? 'default',
+      images: this.images,
+      open: options.open ?? {},
+    };
+    this.#piscina = new Piscina({
+      filename: new URL(`./pool-worker${extension(import.meta.url)}`, import.meta.url).href,
+      workerData,
+      minThreads: threads,
+      maxThreads: threads,
+      // Workers live as long as the pool: a replaced worker would receive the images again.
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+  }
+
+  /** Runs one task in a worker. */
+  run(input: TaskInput<F>, options: RunOptions = {}): Promise<TaskResult<F>> {
+    return this.#run(input, undefined, options.signal);
+  }
+
+  /**
+   * Runs one task per input and yields the results — the result queue. In input order by default;
+   * `ordered: false` yields them as they complete. Every result is yielded exactly once, or the
+   * iteration throws a `TaskError` naming the input's index (or the abort reason).
+   */
+  map(inputs: Iterable<TaskInput<F>> | AsyncIterable<TaskInput<F>>, options: MapOptions = {}) {
+    return mapTasks<TaskInput<F>, TaskResult<F>>((input, index, signal) => this.#run(input, index, signal), inputs, {
+      ...options,
+      concurrency: options.concurrency ?? this.threads * 2,
+    });
+  }
+
+  /** Waits for the tasks that are running, then ends the workers. Later tasks are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#piscina.close();
+  }
+
+  /** Ends the workers now; tasks in flight reject. */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    await this.#piscina.destroy();
+  }
+
+  async #run(input: unknown, index: number | undefined, signal: AbortSignal | undefined): Promise<TaskResult<F>> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#closed) throw new CowshareError('POOL_CLOSED', 'cowshare: the pool is closed');
+      let outcome: Outcome;
+      try {
+        outcome = await this.#piscina.run(input, signal ? { signal } : {});
+      } catch (error) {
+        signal?.throwIfAborted();
+        if (this.#closed) throw new CowshareError('POOL_CLOSED', 'cowshare: the pool closed before the task ended');
+        if (isCloneError(error)) {
+          throw new TaskError('TASK_FAILED', index, `its input or result cannot cross threads: ${messageOf(error)}`, error);
+        }
+        // piscina rejects only when the worker is gone (the task's own errors come back as outcomes).
+        if (attempt < this.#retries) continue;
+        const tries = attempt + 1;
+        throw new TaskError(
+          'WORKER_DIED',
+          index,
+          `its worker died ${tries === 1 ? 'and retries are off' : `on all ${tries} attempts`}: ${messageOf(error)}`,
+          error,
+        );
+      }
+      if (outcome.ok) return outcome.value as TaskResult<F>;
+      const error = restore(outcome);
+      const where = outcome.loading ? `the worker module ${this.#module} failed to load` : 'it threw in its worker';
+      throw new TaskError('TASK_FAILED', index, `${where}: ${messageOf(error)}`, error);
+    }
+  }
+}
+
+/** Gives a worker's error back what structured cloning dropped: its class name and its `code`. */
+function restore(outcome: Outcome & { ok: false }): unknown {
+  const { error, name, code } = outcome;
+  if (!(error instanceof Error)) return error;
+  if (name !== undefined && error.name !== name) {
+    Object.defineProperty(error, 'name', { value: name, configurable: true, writable: true });
+  }
+  if (code !== undefined) Object.assign(error, { code });
+  return error;
+}
+
+function isCloneError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'DataCloneError';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The task module as a file URL; a missing file is refused here rather than in every worker. */
+function moduleUrl(worker: string | URL): string {
+  if (typeof worker !== 'string' && !(worker instanceof URL)) {
+    throw new TypeError(`cowshare: Pool worker must be a path or a file URL, got ${typeof worker}`);
+  }
+  const url = worker instanceof URL ? worker : worker.startsWith('file:') ? new URL(worker) : pathToFileURL(worker);
+  if (url.protocol !== 'file:') throw new TypeError(`cowshare: Pool worker must be a file, got ${url.href}`);
+  if (!existsSync(fileURLToPath(url))) {
+    throw new TypeError(`cowshare: Pool worker module ${fileURLToPath(url)} does not exist`);
+  }
+  return url.href;
+}
+
+/** `.ts` when this file runs from source (tests through tsx), `.js` when built. */
+function extension(url: string): string {
+  return url.slice(url.lastIndexOf('.'));
+}
