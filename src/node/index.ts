@@ -2,8 +2,9 @@
  * `cowshare/node`: the Node adapter — everything in `cowshare`, plus the worker pool. File images
  * (`writeImage`, memory-mapped `openFile`) join it with the file-images issue.
  */
-export * from '../index.js';
+
 export { TaskError } from '../errors.js';
+export * from '../index.js';
 export {
   Pool,
   type PoolOptions,

@@ -22,7 +22,8 @@ export function processMemory(pid: number | 'self' = 'self'): ProcessMemory {
   try {
     text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
   } catch {
-    if (pid !== 'self' && pid !== process.pid) throw new Error(`cowshare: cannot read the memory of process ${pid}`);
+    if (pid !== 'self' && pid !== process.pid)
+      throw new Error(`cowshare: cannot read the memory of process ${pid}`);
     return { rss: process.memoryUsage.rss(), pss: undefined };
   }
   return { rss: field(text, 'Rss'), pss: field(text, 'Pss') };

@@ -7,8 +7,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import { CowshareError } from '../errors.js';
-import type { OpenOptions } from '../view/open.js';
 import { openShared, type SharedImages } from '../share/shared-data.js';
+import type { OpenOptions } from '../view/open.js';
 
 /** What the pool gives every worker at start-up. */
 export interface PoolWorkerData {

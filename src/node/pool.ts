@@ -18,7 +18,6 @@ import type { Outcome, PoolWorkerData } from './pool-worker.js';
 import { type MapOptions, mapTasks } from './task-stream.js';
 
 /** A task function as a worker module exports it: called with one input and the opened shared data. */
-// biome-ignore lint/suspicious/noExplicitAny: the widest function type, so that any task function fits.
 export type TaskFunction = (input: any, data: any) => unknown;
 
 /** The input type of a task function. */
@@ -26,9 +25,8 @@ export type TaskInput<F extends TaskFunction> = Parameters<F>[0];
 /** The result type of a task function, as `run` resolves it. */
 export type TaskResult<F extends TaskFunction> = Awaited<ReturnType<F>>;
 /** The shared data a task function expects, read back from its `SharedData<S>` parameter. */
-export type TaskShared<F extends TaskFunction> = Parameters<F>[1] extends SharedData<infer S>
-  ? S
-  : Record<string, unknown>;
+export type TaskShared<F extends TaskFunction> =
+  Parameters<F>[1] extends SharedData<infer S> ? S : Record<string, unknown>;
 
 export interface PoolOptions<S> {
   /**
@@ -112,10 +110,14 @@ export class Pool<F extends TaskFunction = TaskFunction> {
    * iteration throws a `TaskError` naming the input's index (or the abort reason).
    */
   map(inputs: Iterable<TaskInput<F>> | AsyncIterable<TaskInput<F>>, options: MapOptions = {}) {
-    return mapTasks<TaskInput<F>, TaskResult<F>>((input, index, signal) => this.#run(input, index, signal), inputs, {
-      ...options,
-      concurrency: options.concurrency ?? this.threads * 2,
-    });
+    return mapTasks<TaskInput<F>, TaskResult<F>>(
+      (input, index, signal) => this.#run(input, index, signal),
+      inputs,
+      {
+        ...options,
+        concurrency: options.concurrency ?? this.threads * 2,
+      },
+    );
   }
 
   /** Waits for the tasks that are running, then ends the workers. Later tasks are refused. */
@@ -130,7 +132,11 @@ export class Pool<F extends TaskFunction = TaskFunction> {
     await this.#piscina.destroy();
   }
 
-  async #run(input: unknown, index: number | undefined, signal: AbortSignal | undefined): Promise<TaskResult<F>> {
+  async #run(
+    input: unknown,
+    index: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<TaskResult<F>> {
     for (let attempt = 0; ; attempt++) {
       if (this.#closed) throw new CowshareError('POOL_CLOSED', 'cowshare: the pool is closed');
       let outcome: Outcome;
@@ -138,9 +144,15 @@ export class Pool<F extends TaskFunction = TaskFunction> {
         outcome = await this.#piscina.run(input, signal ? { signal } : {});
       } catch (error) {
         signal?.throwIfAborted();
-        if (this.#closed) throw new CowshareError('POOL_CLOSED', 'cowshare: the pool closed before the task ended');
+        if (this.#closed)
+          throw new CowshareError('POOL_CLOSED', 'cowshare: the pool closed before the task ended');
         if (isCloneError(error)) {
-          throw new TaskError('TASK_FAILED', index, `its input or result cannot cross threads: ${messageOf(error)}`, error);
+          throw new TaskError(
+            'TASK_FAILED',
+            index,
+            `its input or result cannot cross threads: ${messageOf(error)}`,
+            error,
+          );
         }
         // piscina rejects only when the worker is gone (the task's own errors come back as outcomes).
         if (attempt < this.#retries) continue;
@@ -154,7 +166,9 @@ export class Pool<F extends TaskFunction = TaskFunction> {
       }
       if (outcome.ok) return outcome.value as TaskResult<F>;
       const error = restore(outcome);
-      const where = outcome.loading ? `the worker module ${this.#module} failed to load` : 'it threw in its worker';
+      const where = outcome.loading
+        ? `the worker module ${this.#module} failed to load`
+        : 'it threw in its worker';
       throw new TaskError('TASK_FAILED', index, `${where}: ${messageOf(error)}`, error);
     }
   }
@@ -184,7 +198,8 @@ function moduleUrl(worker: string | URL): string {
   if (typeof worker !== 'string' && !(worker instanceof URL)) {
     throw new TypeError(`cowshare: Pool worker must be a path or a file URL, got ${typeof worker}`);
   }
-  const url = worker instanceof URL ? worker : worker.startsWith('file:') ? new URL(worker) : pathToFileURL(worker);
+  const url =
+    worker instanceof URL ? worker : worker.startsWith('file:') ? new URL(worker) : pathToFileURL(worker);
   if (url.protocol !== 'file:') throw new TypeError(`cowshare: Pool worker must be a file, got ${url.href}`);
   if (!existsSync(fileURLToPath(url))) {
     throw new TypeError(`cowshare: Pool worker module ${fileURLToPath(url)} does not exist`);

@@ -1,0 +1,146 @@
+/**
+ * `cowshare demo`: the main job on a built-in default. Builds a synthetic dictionary and runs the same
+ * lookups in N workers twice — the dictionary sent the usual way (`workerData`, a structured clone per
+ * worker) and as one shared cowshare image — each in a fresh process (demo-run.ts), then checks that
+ * both gave the same answers and prints what each cost.
+ */
+import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { type Command, integerOption } from './command.js';
+import type { DemoMessage, DemoMode, DemoRunOptions, ModeResult } from './demo-run.js';
+import { bytes, count, duration, ProgressLine } from './progress.js';
+
+const DEFAULTS = { entries: 500_000, workers: 4, lookups: 2_000_000 };
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'share a synthetic dictionary with N workers: the usual way against cowshare',
+  usage: `Usage: cowshare demo [--entries N] [--workers N] [--lookups N] [--json]
+
+Builds a dictionary of N entries (small records keyed by words), then runs the same lookups in
+N worker threads twice, each time in a fresh process: with the dictionary sent the usual way
+(workerData: a structured clone per worker) and with one cowshare image every worker shares.
+Checks that both give the same answers and prints pack time, time until all workers answer,
+process memory (RSS and PSS), lookups per second, and cowshare's ratio for each.
+
+Options:
+  --entries N   dictionary entries (default ${count(DEFAULTS.entries)})
+  --workers N   worker threads (default ${DEFAULTS.workers}; this machine has ${availableParallelism()} cores)
+  --lookups N   lookups per mode (default ${count(DEFAULTS.lookups)})
+  --json        print the results as JSON on stdout
+  -h, --help    print this help`,
+  options: {
+    entries: { type: 'string' },
+    workers: { type: 'string' },
+    lookups: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(values, { stdout, stderr }) {
+    const options = {
+      entries: integerOption(values.entries, 'entries', DEFAULTS.entries, 1, 50_000_000),
+      workers: integerOption(values.workers, 'workers', DEFAULTS.workers, 1, 256),
+      lookups: integerOption(values.lookups, 'lookups', DEFAULTS.lookups, 1, 1e10),
+    };
+    const line = new ProgressLine(stderr);
+    stderr.write(
+      `cowshare demo: ${count(options.entries)} entries, ${options.workers} workers, ` +
+        `${count(options.lookups)} lookups per mode\n`,
+    );
+    const results: ModeResult[] = [];
+    for (const mode of ['workerData', 'cowshare'] as const) {
+      const label = mode === 'cowshare' ? 'cowshare image' : 'workerData clone';
+      const result = await runChild({ ...options, mode }, (text, step) => line.update(`  ${label}: ${text}`, step));
+      line.done(`  ${label}: ready in ${duration(result.readyMs)}, lookups in ${duration(result.lookupMs)}`);
+      results.push(result);
+    }
+    const [usual, shared] = results as [ModeResult, ModeResult];
+    const same =
+      usual.answer.found === shared.answer.found && usual.answer.checksum === shared.answer.checksum;
+    if (values.json) {
+      stdout.write(`${JSON.stringify({ ...options, sameAnswers: same, results }, null, 2)}\n`);
+    } else {
+      stdout.write(table(options.lookups, usual, shared));
+      stdout.write(
+        same
+          ? `\nBoth found ${count(usual.answer.found)} of ${count(options.lookups)} keys with the same checksum.\n`
+          : `\nThe answers differ: ${JSON.stringify(usual.answer)} against ${JSON.stringify(shared.answer)}.\n`,
+      );
+    }
+    if (!same) stderr.write('cowshare demo: the two modes gave different answers\n');
+    return same ? 0 : 1;
+  },
+};
+
+/** Runs one mode in a fresh process; its progress goes to `onProgress`. */
+function runChild(options: DemoRunOptions, onProgress: (text: string, step: boolean) => void): Promise<ModeResult> {
+  const script = new URL(
+    `./demo-run${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+    import.meta.url,
+  );
+  const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let result: ModeResult | undefined;
+    child.on('message', (message: DemoMessage) => {
+      if (message.type === 'progress') onProgress(message.text, message.step);
+      else result = message.result;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (result !== undefined && code === 0) resolve(result);
+      else reject(new Error(`the ${options.mode} run failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}
+
+type Mode = Record<DemoMode, string>;
+
+function table(lookups: number, usual: ModeResult, shared: ModeResult): string {
+  const rows: [string, Mode, number | undefined][] = [];
+  const add = (
+    label: string,
+    a: number | undefined,
+    b: number | undefined,
+    format: (n: number) => string,
+  ): void => {
+    const show = (n: number | undefined): string => (n === undefined ? 'n/a' : format(n));
+    rows.push([label, { workerData: show(a), cowshare: show(b) }, a && b !== undefined ? b / a : undefined]);
+  };
+  add('pack', undefined, shared.packMs, duration);
+  add('workers ready', usual.readyMs, shared.readyMs, duration);
+  add('memory (RSS)', usual.rss, shared.rss, bytes);
+  add('memory (PSS)', usual.pss, shared.pss, bytes);
+  add('peak RSS', usual.peakRss, shared.peakRss, bytes);
+  const rate = (r: ModeResult): number => (lookups * 1000) / r.lookupMs;
+  add('lookups per second', rate(usual), rate(shared), count);
+  const header: [string, Mode, string] = [
+    '',
+    { workerData: 'workerData clone', cowshare: 'cowshare image' },
+    'cowshare ÷ clone',
+  ];
+  const cells = [
+    header,
+    ...rows.map(([label, modes, ratio]): [string, Mode, string] => [
+      label,
+      modes,
+      ratio === undefined ? '' : `${ratio.toPrecision(2)}×`,
+    ]),
+  ];
+  const width = (pick: (row: [string, Mode, string]) => string): number =>
+    Math.max(...cells.map((row) => pick(row).length));
+  const w = [
+    width((r) => r[0]),
+    width((r) => r[1].workerData),
+    width((r) => r[1].cowshare),
+    width((r) => r[2]),
+  ];
+  return `\n${cells
+    .map(([label, modes, ratio]) =>
+      [
+        label.padEnd(w[0] ?? 0),
+        modes.workerData.padStart(w[1] ?? 0),
+        modes.cowshare.padStart(w[2] ?? 0),
+        ratio.padStart(w[3] ?? 0),
+      ].join('   '),
+    )
+    .join('\n')}\n`;
+}
