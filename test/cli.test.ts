@@ -50,7 +50,7 @@ describe('cowshare command', () => {
     assert.match(result.stdout, /--entries N/);
   });
 
-  test('demo --json: both modes give the same answers as a native Map, ', async () => {
+  test('demo --json: both modes give the same answers as a native Map', async () => {
     const { buildDictionary, combine, lookUp } = await import('../src/cli/demo-data.js');
     const entries = 30_000;
     const lookups = 50_000;

@@ -13,7 +13,14 @@ import { Tinypool } from 'tinypool';
 import workerpool from 'workerpool';
 import { Header, MAGIC } from '../src/format/layout.js';
 import { CowshareError, type Image, open, openShared, pack, toJS } from '../src/index.js';
-import { answerWorker, type Handoff, handoffValue, type Probe, STAGE, Stage } from './workers/handoff-protocol.js';
+import {
+  answerWorker,
+  type Handoff,
+  handoffValue,
+  type Probe,
+  STAGE,
+  Stage,
+} from './workers/handoff-protocol.js';
 import type { Outcome, Reply, Request } from './workers/handoff-thread.js';
 
 const threadModule = new URL('./workers/handoff-thread.ts', import.meta.url);
@@ -40,7 +47,10 @@ function handed(label: string): Handed {
  * zero-copy, and the worker read the token main wrote after the hand-off (main has checked the answer).
  */
 async function handOff(images: readonly Handed[], task: Promise<Probe[]>): Promise<void> {
-  const [tokens, probes] = await Promise.all([Promise.all(images.map(({ cells }) => answerWorker(cells))), task]);
+  const [tokens, probes] = await Promise.all([
+    Promise.all(images.map(({ cells }) => answerWorker(cells))),
+    task,
+  ]);
   assert.deepEqual(
     probes.map((p) => p.label),
     images.map((i) => i.label),
@@ -143,7 +153,13 @@ describe('worker pools', () => {
     const pool = workerpool.pool(workerpoolScript, { workerType: 'thread', maxWorkers: 1 });
     try {
       const images = ['workerpool one', 'workerpool two'].map(handed);
-      await handOff(images, pool.exec('probe', images.map((i) => i.image)) as Promise<Probe[]>);
+      await handOff(
+        images,
+        pool.exec(
+          'probe',
+          images.map((i) => i.image),
+        ) as Promise<Probe[]>,
+      );
     } finally {
       await pool.terminate(true);
     }
@@ -240,7 +256,12 @@ function refusals(): Refusal[] {
       codes: notImage,
       message: /magic/,
     },
-    { name: 'an empty SharedArrayBuffer', value: { segments: [new SharedArrayBuffer(0)] }, codes: notImage, message: /magic/ },
+    {
+      name: 'an empty SharedArrayBuffer',
+      value: { segments: [new SharedArrayBuffer(0)] },
+      codes: notImage,
+      message: /magic/,
+    },
     // The version is read before the checksum (FORMAT.md §3), so a garbage major is a VERSION error.
     {
       name: 'the magic, then garbage',
@@ -254,7 +275,12 @@ function refusals(): Refusal[] {
       codes: ['CORRUPT'],
       message: /checksum/,
     },
-    { name: 'a real header, then garbage', value: { segments: [headerThenGarbage] }, codes: damaged, message: /./ },
+    {
+      name: 'a real header, then garbage',
+      value: { segments: [headerThenGarbage] },
+      codes: damaged,
+      message: /./,
+    },
     {
       name: 'a real image with an extra segment',
       value: { segments: [...real.segments, new SharedArrayBuffer(64)] },
@@ -279,7 +305,13 @@ function outcomeHere(value: unknown): Outcome {
   } catch (error) {
     if (!(error instanceof Error)) throw error;
     const cowshare = error instanceof CowshareError;
-    return { ok: false, cowshare, name: error.name, message: error.message, ...(cowshare ? { code: error.code } : {}) };
+    return {
+      ok: false,
+      cowshare,
+      name: error.name,
+      message: error.message,
+      ...(cowshare ? { code: error.code } : {}),
+    };
   }
 }
 
@@ -296,7 +328,7 @@ describe('what is not a shared image is refused with a CowshareError', () => {
       worker.postMessage({ kind: 'refuse', values: cases.map((c) => c.value) } satisfies Request);
       const answer = await reply;
       if (answer.kind !== 'refuse') assert.fail(`the worker replied ${JSON.stringify(answer)}`);
-      cases.forEach((refusal, i) => assertRefused(refusal, answer.outcomes[i]!));
+      for (const [i, refusal] of cases.entries()) assertRefused(refusal, answer.outcomes[i]!);
     } finally {
       await worker.terminate();
     }

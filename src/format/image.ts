@@ -57,6 +57,7 @@ function describe(value: unknown): string {
   return Object.prototype.toString.call(value).slice(8, -1);
 }
 
+/** `an ArrayBuffer`, `an Int32Array`, `a Uint8Array`: the built-in names that take "an" start with A, E, I or O. */
 function withArticle(noun: string): string {
-  return /^[AEIOU]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+  return /^[AEIO]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }

@@ -8,6 +8,7 @@ export * from '../index.js';
 export {
   Pool,
   type PoolOptions,
+  type PoolSettings,
   type RunOptions,
   type TaskFunction,
   type TaskInput,

@@ -28,15 +28,20 @@ export type TaskResult<F extends TaskFunction> = Awaited<ReturnType<F>>;
 export type TaskShared<F extends TaskFunction> =
   Parameters<F>[1] extends SharedData<infer S> ? S : Record<string, unknown>;
 
-export interface PoolOptions<S> {
+/**
+ * Pool options. `shared` is the named shared data: values (packed once, in the constructor) or images;
+ * every worker receives each of them once, opened. It is required when the task function expects data.
+ */
+export type PoolOptions<S> = PoolSettings &
+  ({} extends S ? { shared?: SharedInput<S> } : { shared: SharedInput<S> });
+
+export interface PoolSettings {
   /**
    * The task module (a path or a file URL). Its default export — or the export named by `exportName` —
    * is the task function, called in a worker as `task(input, data)`.
    */
   worker: string | URL;
   exportName?: string;
-  /** Named shared data: values (packed once, here) or images. Every worker gets each of them opened. */
-  shared?: SharedInput<S>;
   /** Worker threads; all start at once and live as long as the pool. Default: the available cores. */
   threads?: number;
   /** How often a task whose worker died is run again on a fresh worker before it is reported. Default 1. */

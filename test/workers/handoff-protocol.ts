@@ -11,7 +11,7 @@
  * Every value is written before the stage that announces it, with Atomics (sequentially consistent),
  * so whoever sees a stage also sees the value it announces.
  */
-import { open, type Image } from '../../src/index.js';
+import { type Image, open } from '../../src/index.js';
 
 /** The packed value: cells for the protocol, words to look up. */
 export interface Handoff {
@@ -137,6 +137,8 @@ const atomicsWaitAsync = (
       index: number,
       value: number,
       timeout: number,
-    ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+    ):
+      | { async: false; value: 'not-equal' | 'timed-out' }
+      | { async: true; value: Promise<'ok' | 'timed-out'> };
   }
 ).waitAsync;
