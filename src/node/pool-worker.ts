@@ -29,6 +29,22 @@ type TaskFunction = (input: unknown) => unknown;
 
 const setup = workerData as PoolWorkerData;
 
+/**
+ * piscina posts each outcome itself; when it cannot be cloned (a function in a result or in a thrown
+ * value) it rethrows the DataCloneError as an uncaught exception, which ends the worker. That error is a
+ * DOMException, which reaches the parent as an empty object: the pool would take the task for one whose
+ * worker crashed, run it again, and report WORKER_DIED with no reason. Rethrown as an Error named
+ * DataCloneError, it reaches the pool whole, which reports TASK_FAILED at once. Other errors go on as is.
+ */
+process.on('uncaughtException', (error: unknown) => {
+  if (error instanceof DOMException && error.name === 'DataCloneError') {
+    const plain = new Error(error.message);
+    plain.name = 'DataCloneError';
+    throw plain;
+  }
+  throw error;
+});
+
 /** The task function bound to the opened data, or why it could not be loaded (reported on every task). */
 const loaded: { run: TaskFunction } | { error: unknown } = await load().then(
   (run) => ({ run }),

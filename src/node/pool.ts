@@ -73,6 +73,8 @@ export class Pool<F extends TaskFunction = TaskFunction> {
   readonly #retries: number;
   readonly #module: string;
   #closed = false;
+  /** Why the pool has no worker left and cannot start one (every worker died while starting). */
+  #broken: { error: unknown } | undefined;
 
   constructor(options: PoolOptions<TaskShared<F>>) {
     const { threads = availableParallelism(), retries = 1 } = options;
@@ -101,6 +103,14 @@ export class Pool<F extends TaskFunction = TaskFunction> {
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+    // piscina emits 'error' when a worker dies with no task on it (while starting, or idle); unheard,
+    // that event would end the process. A worker that dies while starting is not replaced, and once
+    // none is left, tasks would wait forever: the pool then fails them, and every later one, instead.
+    this.#piscina.on('error', (error: unknown) => this.#checkWorkers(error));
+    this.#piscina.on('workerDestroy', () => {
+      // After the microtask, piscina has started the replacement if it starts one.
+      queueMicrotask(() => this.#checkWorkers(new Error('every worker exited while starting')));
     });
   }
 
@@ -144,6 +154,7 @@ export class Pool<F extends TaskFunction = TaskFunction> {
   ): Promise<TaskResult<F>> {
     for (let attempt = 0; ; attempt++) {
       if (this.#closed) throw new CowshareError('POOL_CLOSED', 'cowshare: the pool is closed');
+      if (this.#broken) throw this.#brokenError(index);
       let outcome: Outcome;
       try {
         outcome = await this.#piscina.run(input, signal ? { signal } : {});
@@ -151,6 +162,7 @@ export class Pool<F extends TaskFunction = TaskFunction> {
         signal?.throwIfAborted();
         if (this.#closed)
           throw new CowshareError('POOL_CLOSED', 'cowshare: the pool closed before the task ended');
+        if (this.#broken) throw this.#brokenError(index);
         if (isCloneError(error)) {
           throw new TaskError(
             'TASK_FAILED',
@@ -176,6 +188,19 @@ export class Pool<F extends TaskFunction = TaskFunction> {
         : 'it threw in its worker';
       throw new TaskError('TASK_FAILED', index, `${where}: ${messageOf(error)}`, error);
     }
+  }
+
+  #checkWorkers(error: unknown): void {
+    if (this.#closed || this.#broken || this.#piscina.threads.length > 0) return;
+    this.#broken = { error };
+    // Rejects the queued tasks (which #run then reports with the error) and ends the pool.
+    void this.#piscina.destroy();
+  }
+
+  #brokenError(index: number | undefined): TaskError {
+    const { error } = this.#broken!;
+    const message = `the pool has no worker left, and piscina does not replace a worker that dies while starting: ${messageOf(error)}`;
+    return new TaskError('WORKER_DIED', index, message, error);
   }
 }
 
