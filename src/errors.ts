@@ -40,7 +40,12 @@ export class CowshareError extends Error {
 export class TaskError extends CowshareError {
   readonly index: number | undefined;
 
-  constructor(code: 'TASK_FAILED' | 'WORKER_DIED', index: number | undefined, message: string, cause: unknown) {
+  constructor(
+    code: 'TASK_FAILED' | 'WORKER_DIED',
+    index: number | undefined,
+    message: string,
+    cause: unknown,
+  ) {
     super(code, index === undefined ? message : `task ${index}: ${message}`, { cause });
     this.name = 'TaskError';
     this.index = index;

@@ -38,7 +38,9 @@ export interface ModeResult {
 }
 
 /** Progress is a step (`step: true`, always shown) or a percentage within one (may be throttled). */
-export type DemoMessage = { type: 'progress'; text: string; step: boolean } | { type: 'result'; result: ModeResult };
+export type DemoMessage =
+  | { type: 'progress'; text: string; step: boolean }
+  | { type: 'result'; result: ModeResult };
 
 /** Lookups per task: enough to make a task's message cost negligible, small enough for smooth progress. */
 const BATCH = 20_000;

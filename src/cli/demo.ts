@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { type Command, integerOption } from './command.js';
-import type { DemoMessage, DemoMode, DemoRunOptions, ModeResult } from './demo-run.js';
+import type { DemoMessage, DemoRunOptions, ModeResult } from './demo-run.js';
 import { bytes, count, duration, ProgressLine } from './progress.js';
 
 const DEFAULTS = { entries: 500_000, workers: 4, lookups: 2_000_000 };
@@ -49,7 +49,9 @@ Options:
     const results: ModeResult[] = [];
     for (const mode of ['workerData', 'cowshare'] as const) {
       const label = mode === 'cowshare' ? 'cowshare image' : 'workerData clone';
-      const result = await runChild({ ...options, mode }, (text, step) => line.update(`  ${label}: ${text}`, step));
+      const result = await runChild({ ...options, mode }, (text, step) =>
+        line.update(`  ${label}: ${text}`, step),
+      );
       line.done(`  ${label}: ready in ${duration(result.readyMs)}, lookups in ${duration(result.lookupMs)}`);
       results.push(result);
     }
@@ -72,7 +74,10 @@ Options:
 };
 
 /** Runs one mode in a fresh process; its progress goes to `onProgress`. */
-function runChild(options: DemoRunOptions, onProgress: (text: string, step: boolean) => void): Promise<ModeResult> {
+function runChild(
+  options: DemoRunOptions,
+  onProgress: (text: string, step: boolean) => void,
+): Promise<ModeResult> {
   const script = new URL(
     `./demo-run${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
     import.meta.url,
@@ -92,55 +97,29 @@ function runChild(options: DemoRunOptions, onProgress: (text: string, step: bool
   });
 }
 
-type Mode = Record<DemoMode, string>;
-
+/** The comparison table: a row per figure, the usual way, cowshare, and cowshare's ratio. */
 function table(lookups: number, usual: ModeResult, shared: ModeResult): string {
-  const rows: [string, Mode, number | undefined][] = [];
+  const rows = [['', 'workerData clone', 'cowshare image', 'cowshare ÷ clone']];
   const add = (
     label: string,
     a: number | undefined,
     b: number | undefined,
     format: (n: number) => string,
   ): void => {
-    const show = (n: number | undefined): string => (n === undefined ? 'n/a' : format(n));
-    rows.push([label, { workerData: show(a), cowshare: show(b) }, a && b !== undefined ? b / a : undefined]);
+    const ratio = a !== undefined && b !== undefined && a > 0 ? `${(b / a).toPrecision(2)}×` : '';
+    rows.push([label, a === undefined ? 'n/a' : format(a), b === undefined ? 'n/a' : format(b), ratio]);
   };
+  const rate = (r: ModeResult): number => (lookups * 1000) / r.lookupMs;
   add('pack', undefined, shared.packMs, duration);
   add('workers ready', usual.readyMs, shared.readyMs, duration);
   add('memory (RSS)', usual.rss, shared.rss, bytes);
   add('memory (PSS)', usual.pss, shared.pss, bytes);
   add('peak RSS', usual.peakRss, shared.peakRss, bytes);
-  const rate = (r: ModeResult): number => (lookups * 1000) / r.lookupMs;
   add('lookups per second', rate(usual), rate(shared), count);
-  const header: [string, Mode, string] = [
-    '',
-    { workerData: 'workerData clone', cowshare: 'cowshare image' },
-    'cowshare ÷ clone',
-  ];
-  const cells = [
-    header,
-    ...rows.map(([label, modes, ratio]): [string, Mode, string] => [
-      label,
-      modes,
-      ratio === undefined ? '' : `${ratio.toPrecision(2)}×`,
-    ]),
-  ];
-  const width = (pick: (row: [string, Mode, string]) => string): number =>
-    Math.max(...cells.map((row) => pick(row).length));
-  const w = [
-    width((r) => r[0]),
-    width((r) => r[1].workerData),
-    width((r) => r[1].cowshare),
-    width((r) => r[2]),
-  ];
-  return `\n${cells
-    .map(([label, modes, ratio]) =>
-      [
-        label.padEnd(w[0] ?? 0),
-        modes.workerData.padStart(w[1] ?? 0),
-        modes.cowshare.padStart(w[2] ?? 0),
-        ratio.padStart(w[3] ?? 0),
-      ].join('   '),
-    )
-    .join('\n')}\n`;
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]): string =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!)))
+      .join('   ');
+  return `\n${rows.map(line).join('\n')}\n`;
 }

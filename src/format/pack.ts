@@ -92,7 +92,8 @@ class PackFailure {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** The path part for property `key`: `.name`, or `["odd key"]` when it is not an identifier. */
-export const propertyPart = (key: string): string => (IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+export const propertyPart = (key: string): string =>
+  IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 function keyPart(key: unknown): string {
   if (typeof key === 'string') return JSON.stringify(key);
   if (typeof key === 'bigint') return `${key}n`;
