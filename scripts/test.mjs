@@ -8,6 +8,14 @@ const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => join('test', f))
   .sort();
-const args = ['--import', 'tsx', '--import', './scripts/tsx-in-workers.mjs', '--test', ...process.argv.slice(2), ...files];
+const args = [
+  '--import',
+  'tsx',
+  '--import',
+  './scripts/tsx-in-workers.mjs',
+  '--test',
+  ...process.argv.slice(2),
+  ...files,
+];
 const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(status ?? 1);

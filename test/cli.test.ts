@@ -54,7 +54,16 @@ describe('cowshare command', () => {
     const { buildDictionary, combine, lookUp } = await import('../src/cli/demo-data.js');
     const entries = 30_000;
     const lookups = 50_000;
-    const result = cowshare('demo', '--entries', `${entries}`, '--workers', '2', '--lookups', `${lookups}`, '--json');
+    const result = cowshare(
+      'demo',
+      '--entries',
+      `${entries}`,
+      '--workers',
+      '2',
+      '--lookups',
+      `${lookups}`,
+      '--json',
+    );
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as {
       sameAnswers: boolean;
