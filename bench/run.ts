@@ -11,6 +11,7 @@ import { cases as open } from './cases/open.js';
 import { cases as pack } from './cases/pack.js';
 import { cases as size } from './cases/size.js';
 import { cases as verify } from './cases/verify.js';
+import { cases as workers } from './cases/workers.js';
 import type { Size } from './data.js';
 import {
   type BenchCase,
@@ -21,7 +22,7 @@ import {
   type Verdict,
 } from './harness.js';
 
-const CASES: BenchCase[] = [...pack, ...size, ...get, ...iterate, ...open, ...verify, ...big];
+const CASES: BenchCase[] = [...pack, ...size, ...get, ...iterate, ...open, ...verify, ...workers, ...big];
 
 const usage = `USAGE: npm run bench -- [regex...] [--size small|full] [--json]
 
@@ -30,6 +31,7 @@ every case except the explicit ones. Each case checks its results before it time
 
   npm run bench                        # every default case, small data (1/10 of the issue's sizes)
   npm run bench -- '^get/' --size full # the lookup cases on the issue's sizes
+  npm run bench -- '^workers/'         # 1/2/4 worker threads on a 50 MB dictionary (2 GB: --size full)
   npm run bench -- big                 # big/5GiB runs only when a pattern names its topic
 
 Options:
