@@ -148,6 +148,8 @@ function clonePool(dictionary: Dictionary, workers: number): LookupPool {
           return answer;
         }),
       );
+      // Every promise is awaited in turn; until then a rejection must not count as unhandled.
+      for (const answer of pending) answer.catch(() => {});
       for (const answer of pending) yield await answer;
     },
     destroy: () => piscina.destroy(),
