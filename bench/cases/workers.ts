@@ -276,7 +276,7 @@ function report(
   );
   report.check(`RSS: cowshare ${MOST}w / 1w`, rss('cowshare', MOST) / rss('cowshare', 1), '×');
   for (const t of ['cowshare', 'bare'] as const) {
-    report.check(`PSS, one process: ${TRANSPORT_NAMES[t]} ${MOST}w / ${MOST - 1} ended`, oneLeft(t), '×');
+    report.check(`PSS after lookups, one process: ${TRANSPORT_NAMES[t]} ${MOST}w / 1 left`, oneLeft(t), '×');
   }
   report.check(
     `PSS added by workers 2…${MOST}: cowshare − bare`,
