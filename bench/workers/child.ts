@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { Packr } from 'msgpackr';
 import { pack } from '../../src/index.js';
 import { processMemory } from '../../src/node/memory.js';
+import { siblingModule } from '../../src/node/sibling.js';
 import { type Entry, makeEntries, makeLookupKeys } from '../data.js';
 import { imageBytes, median } from '../harness.js';
 import { answerOf, lookupPass, probeKey, repeatedChecksum } from './lookup.js';
@@ -42,10 +43,7 @@ const log = (line: string): void => {
 };
 
 // The worker module is this file's sibling: .js when compiled (npm run bench), .ts under tsx.
-const WORKER_URL = new URL(
-  `./worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
-  import.meta.url,
-);
+const WORKER_URL = siblingModule(import.meta.url, 'worker');
 
 /** A correctness failure: the case reports it as a failed check, never as "n/a". */
 class Mismatch extends Error {

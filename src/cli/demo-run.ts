@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import { pack } from '../format/pack.js';
 import { processMemory } from '../node/memory.js';
 import { Pool } from '../node/pool.js';
+import { siblingModule } from '../node/sibling.js';
 import { buildDictionary, combine, type DemoTask, type Dictionary, type LookupAnswer } from './demo-data.js';
 import type demoTask from './demo-task.js';
 
@@ -79,7 +80,7 @@ async function runMode({ mode, entries, workers, lookups }: DemoRunOptions): Pro
     progress('starting workers', true);
     started = performance.now();
     pool = new Pool<typeof demoTask>({
-      worker: sibling('demo-task'),
+      worker: siblingModule(import.meta.url, 'demo-task'),
       shared: { dictionary: image },
       threads: workers,
     });
@@ -132,7 +133,7 @@ const barrier = new SharedArrayBuffer(4);
 /** The usual way: piscina with the dictionary as `workerData`, which `new Worker` clones per worker. */
 function clonePool(dictionary: Dictionary, workers: number): LookupPool {
   const piscina = new Piscina<DemoTask, LookupAnswer>({
-    filename: sibling('demo-clone-task').href,
+    filename: siblingModule(import.meta.url, 'demo-clone-task').href,
     workerData: { dictionary },
     minThreads: workers,
     maxThreads: workers,
@@ -154,11 +155,6 @@ function clonePool(dictionary: Dictionary, workers: number): LookupPool {
     },
     destroy: () => piscina.destroy(),
   };
-}
-
-/** A module next to this one, in the same form (`.ts` from source, `.js` built). */
-function sibling(name: string): URL {
-  return new URL(`./${name}${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as DemoRunOptions;

@@ -6,6 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { siblingModule } from '../node/sibling.js';
 import { type Command, integerOption } from './command.js';
 import type { DemoMessage, DemoRunOptions, ModeResult } from './demo-run.js';
 import { bytes, count, duration, ProgressLine } from './progress.js';
@@ -78,10 +79,7 @@ function runChild(
   options: DemoRunOptions,
   onProgress: (text: string, step: boolean) => void,
 ): Promise<ModeResult> {
-  const script = new URL(
-    `./demo-run${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
-    import.meta.url,
-  );
+  const script = siblingModule(import.meta.url, 'demo-run');
   const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let result: ModeResult | undefined;

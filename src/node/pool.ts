@@ -15,6 +15,7 @@ import type { PackOptions } from '../format/pack.js';
 import { packShared, type SharedData, type SharedImages, type SharedInput } from '../share/shared-data.js';
 import type { OpenOptions } from '../view/open.js';
 import type { Outcome, PoolWorkerData } from './pool-worker.js';
+import { siblingModule } from './sibling.js';
 import { type MapOptions, mapTasks } from './task-stream.js';
 
 /** A task function as a worker module exports it: called with one input and the opened shared data. */
@@ -95,7 +96,7 @@ export class Pool<F extends TaskFunction = TaskFunction> {
       open: options.open ?? {},
     };
     this.#piscina = new Piscina({
-      filename: new URL(`./pool-worker${extension(import.meta.url)}`, import.meta.url).href,
+      filename: siblingModule(import.meta.url, 'pool-worker').href,
       workerData,
       minThreads: threads,
       maxThreads: threads,
@@ -235,9 +236,4 @@ function moduleUrl(worker: string | URL): string {
     throw new TypeError(`cowshare: Pool worker module ${fileURLToPath(url)} does not exist`);
   }
   return url.href;
-}
-
-/** `.ts` when this file runs from source (tests through tsx), `.js` when built. */
-function extension(url: string): string {
-  return url.slice(url.lastIndexOf('.'));
 }
