@@ -85,15 +85,18 @@ const TAGS = (
 export function makeEntries(n: number, seed = 1): Map<string, Entry> {
   const rng = new Rng(seed);
   const map = new Map<string, Entry>();
-  for (let i = 0; i < n; i++) {
-    const tags = Array.from({ length: 1 + rng.int(3) }, () => rng.pick(TAGS));
-    // A numeric suffix makes most names unique, as user names are, so interning can't shrink them.
-    // `join` gives a flat string, as JSON.parse or a database driver would (a template literal
-    // would leave a rope of cons strings, which would inflate the heap side of size/heap).
-    const name = [rng.pick(FIRST), rng.pick(LAST), rng.int(100_000)].join(' ');
-    map.set(keyOf(i), { id: i, name, score: rng.float() * 1000, tags });
-  }
+  for (let i = 0; i < n; i++) map.set(keyOf(i), makeEntry(rng, i));
   return map;
+}
+
+/** Entry `i` of data set (a), from the generator's next numbers: `makeEntries`, one at a time. */
+export function makeEntry(rng: Rng, i: number): Entry {
+  const tags = Array.from({ length: 1 + rng.int(3) }, () => rng.pick(TAGS));
+  // A numeric suffix makes most names unique, as user names are, so interning can't shrink them.
+  // `join` gives a flat string, as JSON.parse or a database driver would (a template literal
+  // would leave a rope of cons strings, which would inflate the heap side of size/heap).
+  const name = [rng.pick(FIRST), rng.pick(LAST), rng.int(100_000)].join(' ');
+  return { id: i, name, score: rng.float() * 1000, tags };
 }
 
 /**

@@ -5,10 +5,12 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cases as big } from './cases/big.js';
+import { cases as files } from './cases/files.js';
 import { cases as get } from './cases/get.js';
 import { cases as iterate } from './cases/iterate.js';
 import { cases as open } from './cases/open.js';
 import { cases as pack } from './cases/pack.js';
+import { cases as packNdjson } from './cases/pack-ndjson.js';
 import { cases as size } from './cases/size.js';
 import { cases as verify } from './cases/verify.js';
 import { cases as workers } from './cases/workers.js';
@@ -22,7 +24,18 @@ import {
   type Verdict,
 } from './harness.js';
 
-const CASES: BenchCase[] = [...pack, ...size, ...get, ...iterate, ...open, ...verify, ...workers, ...big];
+const CASES: BenchCase[] = [
+  ...pack,
+  ...size,
+  ...get,
+  ...iterate,
+  ...open,
+  ...verify,
+  ...workers,
+  ...files,
+  ...packNdjson,
+  ...big,
+];
 
 const usage = `USAGE: npm run bench -- [regex...] [--size small|full] [--json]
 
@@ -32,7 +45,9 @@ every case except the explicit ones. Each case checks its results before it time
   npm run bench                        # every default case, small data (1/10 of the issue's sizes)
   npm run bench -- '^get/' --size full # the lookup cases on the issue's sizes
   npm run bench -- '^workers/'         # 1/2/4 worker threads on a 50 MB dictionary (2 GB: --size full)
+  npm run bench -- '^files/'           # image files: start-up, PSS of 4 processes, get vs lmdb-js
   npm run bench -- big                 # big/5GiB runs only when a pattern names its topic
+  npm run bench -- files/5GiB          # files/5GiB only when a pattern names it (5GiB)
 
 Options:
   --size small|full  data size (default small)
@@ -64,11 +79,21 @@ if (flags.size !== 'small' && flags.size !== 'full') {
 const sizeFlag: Size = flags.size;
 const regexes = patterns.map((p) => new RegExp(p));
 
-/** An explicit case needs a pattern that both matches it and names its topic (`big`, `big/5GiB`). */
+/**
+ * What a pattern must contain, besides matching, to select an explicit case: its topic when all of the
+ * topic's cases are explicit (`big` for big/5GiB), else its variant (`5GiB` for files/5GiB), so that
+ * `^files/` runs the topic's default cases only.
+ */
+function explicitName(c: BenchCase): string {
+  const [topic = '', variant = ''] = c.name.split('/');
+  const topicIsExplicit = CASES.every((o) => !o.name.startsWith(`${topic}/`) || o.explicit);
+  return topicIsExplicit ? topic : variant;
+}
+
 const isSelected = (c: BenchCase): boolean =>
   regexes.length === 0
     ? !c.explicit
-    : patterns.some((p, i) => regexes[i]!.test(c.name) && (!c.explicit || p.includes(c.name.split('/')[0]!)));
+    : patterns.some((p, i) => regexes[i]!.test(c.name) && (!c.explicit || p.includes(explicitName(c))));
 
 const selected = CASES.filter(isSelected);
 if (flags.list) {

@@ -21,7 +21,11 @@ export type ErrorCode =
   /** A pool task's worker died (uncaught error, `process.exit`, out of memory) on every attempt. */
   | 'WORKER_DIED'
   /** A task was given to a pool that is closed. */
-  | 'POOL_CLOSED';
+  | 'POOL_CLOSED'
+  /** A file could not be opened, read or written (missing, permissions, disk full); `cause` is the system error. */
+  | 'FILE'
+  /** Memory-mapping was required (`backing: 'mmap'`) but the native addon is not available. */
+  | 'NATIVE';
 
 export class CowshareError extends Error {
   readonly code: ErrorCode;

@@ -3,6 +3,7 @@
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
 export { CowshareError, type ErrorCode } from './errors.js';
+export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';
 export type { Image } from './format/image.js';
 export { type PackOptions, pack } from './format/pack.js';
 export { verify } from './format/verify.js';

@@ -92,3 +92,23 @@ test('batch-lookups: a bad option is a usage error (exit code 2)', async () => {
   assert.match(run.stderr, /--entries must be a positive integer, got many/);
   assert.match(run.stderr, /usage:/);
 });
+
+test('cluster-server: cluster workers answer lookups over HTTP from one mapped image, and from JSON', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'cowshare-example-test-'));
+  try {
+    for (const mode of ['cowshare', 'json']) {
+      const args = ['--mode', mode, '--workers', '2', '--entries', '20000', '--data', data];
+      const run = await runExample('cluster-server', args);
+      assertSucceeded(run);
+      assert.match(
+        run.stdout,
+        new RegExp(`mode ${mode}: 2 workers serving .*20000\\.${mode === 'json' ? 'json' : 'cow'}`),
+      );
+      assert.match(run.stdout, /checked 2,000 answers over HTTP in \d+ ms: all correct/);
+      assert.match(run.stdout, /worker 2: PSS [\d.]+ MiB/);
+      assert.match(run.stdout, /workers' memory in all: PSS [\d.]+ MiB/);
+    }
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});

@@ -143,6 +143,21 @@ function describe(result: ChildResult): string {
   return parts.join(', ');
 }
 
+/**
+ * COWSHARE_BENCH_TRANSPORTS=bare,cowshare runs only those transports: a rerun of the issue's targets
+ * (which compare cowshare with bare workers) without the peers' half hour. Every transport by default.
+ */
+function selectedTransports(): readonly Transport[] {
+  const wanted = process.env.COWSHARE_BENCH_TRANSPORTS?.split(',').map((t) => t.trim());
+  if (!wanted) return TRANSPORTS;
+  const unknown = wanted.filter((t) => !(TRANSPORTS as readonly string[]).includes(t));
+  if (unknown.length > 0)
+    throw new Error(
+      `COWSHARE_BENCH_TRANSPORTS: unknown ${unknown.join(', ')} (known: ${TRANSPORTS.join(', ')})`,
+    );
+  return TRANSPORTS.filter((t) => wanted.includes(t));
+}
+
 function workersCase(sized: Sized): BenchCase {
   return {
     name: `workers/${sized.label}`,
@@ -157,7 +172,7 @@ function workersCase(sized: Sized): BenchCase {
       );
 
       const results = new Map<Transport, Map<number, ChildResult>>();
-      for (const transport of TRANSPORTS) {
+      for (const transport of selectedTransports()) {
         const byCount = new Map<number, ChildResult>();
         results.set(transport, byCount);
         let failed: string | undefined;

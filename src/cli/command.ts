@@ -41,3 +41,18 @@ export function integerOption(
   }
   return n;
 }
+
+/**
+ * The positional arguments of a command: all of `required`, then up to `optional.length` more, or a
+ * UsageError naming what is missing or unexpected.
+ */
+export function positionalArgs(
+  positionals: readonly string[],
+  required: readonly string[],
+  optional: readonly string[] = [],
+): (string | undefined)[] {
+  if (positionals.length < required.length) throw new UsageError(`missing <${required[positionals.length]}>`);
+  const most = required.length + optional.length;
+  if (positionals.length > most) throw new UsageError(`unexpected argument '${positionals[most]}'`);
+  return [...positionals];
+}

@@ -6,8 +6,12 @@ import { parseArgs } from 'node:util';
 import { CowshareError } from '../errors.js';
 import { type Command, type Io, UsageError } from './command.js';
 import { demo } from './demo.js';
+import { get } from './get.js';
+import { inspect } from './inspect.js';
+import { pack } from './pack.js';
+import { verify } from './verify.js';
 
-const COMMANDS: readonly Command[] = [demo];
+const COMMANDS: readonly Command[] = [pack, inspect, get, verify, demo];
 
 const usage = `cowshare — build big read-only data once; every thread and process reads it in place
 
@@ -15,8 +19,6 @@ Usage: cowshare <command> [options]      cowshare <command> --help for its optio
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
-
-pack, inspect, get and verify (file images) come with the next release.
 `;
 
 export async function main(argv: readonly string[], io: Io = process): Promise<number> {

@@ -49,9 +49,11 @@ export class ProgressLine {
 /** `n` with thousands separators: 1,000,000. */
 export const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** A byte size in MB or GB, three significant digits. */
+/** A byte size in B, kB, MB or GB (decimal units), three significant digits. */
 export function bytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toPrecision(3)} GB` : `${(n / 1e6).toPrecision(3)} MB`;
+  if (n >= 1e9) return `${(n / 1e9).toPrecision(3)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toPrecision(3)} MB`;
+  return n >= 1e3 ? `${(n / 1e3).toPrecision(3)} kB` : `${n} B`;
 }
 
 /** A duration in ms or s. */

@@ -15,6 +15,11 @@ export class InternTable {
   /** The slot the last `find` stopped at; `add` fills it. */
   private slot = 0;
 
+  /** Distinct strings recorded. */
+  get size(): number {
+    return this.count;
+  }
+
   /** The address of `s` (whose hash is `hash`), or -1 after which `add` may record it. */
   find(s: string, hash: number): number {
     const mask = this.hashes.length - 1;

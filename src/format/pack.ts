@@ -122,10 +122,14 @@ const REFUSED_TAGS: Readonly<Record<string, string>> = {
 
 const asciiEncoder = new TextEncoder();
 
-/** Walks a value depth-first and writes its nodes (FORMAT.md §8 fixes the order, for determinism). */
-class Packer {
-  /** Every string written, by its address: each distinct string is stored once. */
-  private readonly strings = new InternTable();
+/**
+ * Walks a value depth-first and writes its nodes (FORMAT.md §8 fixes the order, for determinism).
+ * `pack` packs one value; the streaming builder (builder.ts) packs one value per entry and then writes
+ * its root from their references (the `Streaming` methods below).
+ */
+export class Packer {
+  /** Every string written, by its address: each distinct string is stored once (see `limitStrings`). */
+  private strings = new InternTable();
   /** Every object written, by its address: shared references and cycles are stored once. */
   private readonly objects = new Map<object, Ref>();
   /**
@@ -148,6 +152,77 @@ class Packer {
 
   finish(root: Ref): Image {
     return this.writer.finish(root, this.shapeAddresses);
+  }
+
+  // --- Streaming (builder.ts) -------------------------------------------------------------------
+
+  /** `encode`, with a refusal as a CowshareError whose path starts with `path`. */
+  encodeAt(value: unknown, path: string): Ref {
+    try {
+      return this.encode(value);
+    } catch (error) {
+      if (error instanceof PackFailure) throw error.toError(path);
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets the objects written so far: a streamed entry shares nothing with the ones before it, and
+   * remembering them would hold every input value in memory.
+   */
+  forgetObjects(): void {
+    this.objects.clear();
+    this.views.clear();
+  }
+
+  /**
+   * Starts a new intern table once `max` distinct strings are in this one, which holds every one of
+   * them in memory. Strings seen again after that are stored again: a valid image (FORMAT.md §8),
+   * slightly larger, written in bounded memory.
+   */
+  limitStrings(max: number): void {
+    if (this.strings.size > max) this.strings = new InternTable();
+  }
+
+  /** A MAP or DICT node of the entries whose keys and values are written, with the keys' hashes. */
+  writeKeyed(
+    kind: Kind.Map | Kind.Dict,
+    keys: ArrayLike<Ref>,
+    values: ArrayLike<Ref>,
+    hashes: ArrayLike<number>,
+  ): Ref {
+    const count = keys.length;
+    const address = this.node(kind, count, 2 * count + hashIndexWords(count));
+    const body = this.bodyWord(address, count);
+    for (let i = 0; i < count; i++) {
+      this.setSlot(address, body + 2 * i, keys[i]!, true);
+      this.setSlot(address, body + 2 * i + 1, values[i]!, true);
+    }
+    if (count >= HASH_MIN) this.hashIndex(address, body + 2 * count, hashes);
+    return address;
+  }
+
+  /** An ARRAY node of the values, which are written. */
+  writeArray(values: ArrayLike<Ref>): Ref {
+    const count = values.length;
+    const address = this.node(Kind.Array, count, count);
+    const body = this.bodyWord(address, count);
+    for (let i = 0; i < count; i++) this.setSlot(address, body + i, values[i]!, true);
+    return address;
+  }
+
+  /** An OBJECT node (fewer than DICT_MIN_KEYS keys) whose values are written. */
+  writeObject(keys: readonly string[], values: ArrayLike<Ref>): Ref {
+    const shape = this.shape(keys);
+    const address = this.node(Kind.Object, shape, keys.length);
+    const body = this.bodyWord(address, shape);
+    for (let i = 0; i < keys.length; i++) this.setSlot(address, body + i, values[i]!, true);
+    return address;
+  }
+
+  /** `finish` for a writer with a sink. */
+  finishToSink(root: Ref): { bytes: number; segments: number } {
+    return this.writer.finishToSink(root, this.shapeAddresses);
   }
 
   encode(value: unknown): Ref {
@@ -215,15 +290,15 @@ class Packer {
     return ((address % SEGMENT_SPAN) >>> 2) + (info >= ESCAPE ? 2 : 1);
   }
 
-  /** Stores `ref` in the slot at word `word` of the segment holding `address`. */
-  private setSlot(address: Ref, word: number, ref: Ref): void {
+  /** Stores `ref` in the slot at word `word` of the segment holding `address` (`once`: see `slotIn`). */
+  private setSlot(address: Ref, word: number, ref: Ref, once = false): void {
     if (address < SEGMENT_SPAN && ref < SEGMENT_SPAN) {
       // Both in segment 0, the common case: an inline slot or a near reference, no far table.
       this.writer.segments[0]!.words[word] = ref < 0 ? -1 - ref : ref;
       return;
     }
     const segment = segmentOf(address);
-    this.writer.segments[segment]!.words[word] = this.writer.slotIn(segment, ref);
+    this.writer.segments[segment]!.words[word] = this.writer.slotIn(segment, ref, once);
   }
 
   private number(n: number): Ref {

@@ -16,6 +16,7 @@ import {
   ERROR_NAMES,
   HASH_MIN,
   KIND_MASK,
+  KIND_NAMES,
   Kind,
   PAYLOAD_SHIFT,
   TAG_MASK,
@@ -33,6 +34,34 @@ import { type Address, offsetOfAddress, Reader, segmentOfAddress } from './reade
  */
 export function verify(image: Image): void {
   new Verifier(new Reader(image)).run();
+}
+
+/** What a whole-image walk counts (the `inspect` command): only nodes reachable from the root. */
+export interface ImageStats {
+  /** Value nodes by kind name (`STRING_ASCII`, `MAP`, …). */
+  readonly nodes: Record<string, number>;
+  /** Object shapes in use: each key list is stored once for every object of that shape. */
+  shapes: number;
+  /** Interning: every distinct string is stored once, however many slots refer to it. */
+  readonly strings: {
+    /** String nodes stored, and their bytes. */
+    nodes: number;
+    bytes: number;
+    /** Slots referring to a string node, and the bytes their strings would take stored once per slot. */
+    references: number;
+    bytesWithoutInterning: number;
+  };
+}
+
+/** `verify`, counting on the way: same checks, same errors, and what the image holds. */
+export function verifyWithStats(image: Image): ImageStats {
+  const stats: ImageStats = {
+    nodes: {},
+    shapes: 0,
+    strings: { nodes: 0, bytes: 0, references: 0, bytesWithoutInterning: 0 },
+  };
+  new Verifier(new Reader(image), stats).run();
+  return stats;
 }
 
 /** What a slot may hold besides a value, where the format allows it. */
@@ -58,7 +87,10 @@ class Verifier {
   private readonly visited: Uint8Array[];
   private readonly pending: Address[] = [];
 
-  constructor(private readonly reader: Reader) {
+  constructor(
+    private readonly reader: Reader,
+    private readonly stats?: ImageStats,
+  ) {
     this.visited = reader.lengths.map((length) => new Uint8Array((length >>> 5) + 1));
   }
 
@@ -81,7 +113,11 @@ class Verifier {
       return;
     }
     const address = this.reader.target(segment, slot);
-    this.reader.header(address);
+    const header = this.reader.header(address);
+    if (this.stats && isString(header)) {
+      this.stats.strings.references++;
+      this.stats.strings.bytesWithoutInterning += this.stringBytes(address);
+    }
     const word = offsetOfAddress(address) >>> 2;
     const marks = this.visited[segmentOfAddress(address)]!;
     const bit = 1 << (word & 7);
@@ -101,6 +137,7 @@ class Verifier {
     const words = reader.words[segment]!;
     const kind = reader.header(address) & KIND_MASK;
     const count = reader.count(address);
+    if (this.stats) this.count(kind, address);
     switch (kind) {
       case Kind.StringAscii:
         reader.checkAscii(address);
@@ -221,6 +258,25 @@ class Verifier {
     }
   }
 
+  private count(kind: Kind, address: Address): void {
+    const stats = this.stats!;
+    const name = KIND_NAMES[kind] ?? `0x${kind.toString(16)}`;
+    stats.nodes[name] = (stats.nodes[name] ?? 0) + 1;
+    if (kind === Kind.StringAscii || kind === Kind.StringUtf16) {
+      stats.strings.nodes++;
+      stats.strings.bytes += this.stringBytes(address);
+    }
+  }
+
+  /** A string node's size: its header (with an escaped length) and its code units, padded to a word. */
+  private stringBytes(address: Address): number {
+    const { reader } = this;
+    const header = reader.header(address);
+    const length = reader.count(address, header);
+    const bodyWords = Math.ceil((header & KIND_MASK) === Kind.StringAscii ? length / 4 : length / 2);
+    return 4 * (reader.body(address) - (offsetOfAddress(address) >>> 2) + bodyWords);
+  }
+
   private isConstant(slot: number, c: Const): boolean {
     return slot === ((c << PAYLOAD_SHIFT) | Tag.Constant);
   }
@@ -238,6 +294,7 @@ class Verifier {
   private shape(index: number): void {
     if (this.shapesChecked.has(index)) return;
     this.shapesChecked.add(index);
+    if (this.stats) this.stats.shapes++;
     this.reader.shape(index);
   }
 
@@ -341,6 +398,11 @@ class Verifier {
       }
     }
   }
+}
+
+function isString(header: number): boolean {
+  const kind = header & KIND_MASK;
+  return kind === Kind.StringAscii || kind === Kind.StringUtf16;
 }
 
 function same(a: Key, b: Key): boolean {

@@ -1,4 +1,5 @@
 import { CowshareError } from '../errors.js';
+import { AddressIndex } from './address-index.js';
 import { crc32 } from './crc32.js';
 import type { Image } from './image.js';
 import {
@@ -69,6 +70,17 @@ export interface WriterOptions {
   segmentSize?: number;
 }
 
+/**
+ * Where a streaming writer puts the segments it is done with: an image file being written (FORMAT.md
+ * §10: segment after segment, so each one's position is the sum of the lengths before it).
+ */
+export interface SegmentSink {
+  /** Writes `bytes` at byte `position` of the file. */
+  write(position: number, bytes: Uint8Array): void;
+  /** Reads back `length` bytes at `position` (already written). */
+  read(position: number, length: number): Uint8Array;
+}
+
 const INITIAL_CAPACITY = 1 << 16;
 /** `n` rounded up to a multiple of `to` (a power of two); `-n & (to - 1)` keeps the low bits exact for any n < 2^53. */
 const align = (n: number, to: number): number => n + (-n & (to - 1));
@@ -84,11 +96,18 @@ export class ImageWriter {
   private readonly segmentSize: number;
   /** Far table entries in order of first use, as global addresses, and their indices (§4). */
   private readonly farAddresses: number[] = [];
-  private readonly farIndex = new Map<number, number>();
+  private readonly farIndex = new AddressIndex();
   /** Value nodes written, for the header's informational count. */
   nodeCount = 0;
+  /** With a sink: segments before this one are written out and their buffers dropped. */
+  private spilled = 0;
+  /** With a sink: the file position of every spilled segment, and the end of the last one. */
+  private readonly positions: number[] = [0];
 
-  constructor(options: WriterOptions = {}) {
+  constructor(
+    options: WriterOptions = {},
+    private readonly sink?: SegmentSink,
+  ) {
     const size = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     if (!Number.isInteger(size) || size < MIN_SEGMENT_SIZE || size > MAX_SEGMENT_BYTES) {
       throw new RangeError(
@@ -135,18 +154,23 @@ export class ImageWriter {
     return (this.segments.length - 1) * SEGMENT_SPAN + offset;
   }
 
-  /** The u32 slot that refers to `ref` from a slot stored in segment `from`. */
-  slotIn(from: number, ref: Ref): number {
+  /**
+   * The u32 slot that refers to `ref` from a slot stored in segment `from`. A far reference reuses the
+   * far table entry of an address referred to before. With `once` it adds an entry without looking:
+   * for slots whose targets are nearly all distinct (a streamed root's millions of entries), where the
+   * lookup's index would cost 24 bytes per entry to save nothing; the format allows an address twice.
+   */
+  slotIn(from: number, ref: Ref, once = false): number {
     if (ref < 0) return -1 - ref;
     if (from === 0 && ref < SEGMENT_SPAN) return ref;
     const segment = segmentOf(ref);
     if (segment === from) return ref - segment * SEGMENT_SPAN;
-    let index = this.farIndex.get(ref);
+    let index = once ? undefined : this.farIndex.get(ref);
     if (index === undefined) {
       index = this.farAddresses.length;
       if (index > MAX_FAR_INDEX) throw new CowshareError('LIMIT', 'too many cross-segment references');
       this.farAddresses.push(ref);
-      this.farIndex.set(ref, index);
+      if (!once) this.farIndex.add(ref, index);
     }
     return ((index << PAYLOAD_SHIFT) | Tag.Far) >>> 0;
   }
@@ -157,6 +181,31 @@ export class ImageWriter {
     const offset = address - segment * SEGMENT_SPAN;
     this.segments[segment]!.words[offset >>> 2] = (kind | (info << 8)) >>> 0;
     return offset + 4;
+  }
+
+  /**
+   * With a sink: writes out every segment before the current one and drops its buffer. Call it only
+   * when no slot of those segments is still to be filled — between two values of a streamed root —
+   * since a spilled segment can no longer be written. Its length is final: nodes go to the current one.
+   */
+  spill(): void {
+    const sink = this.sink!;
+    for (; this.spilled < this.segments.length - 1; this.spilled++) {
+      const segment = this.segments[this.spilled]!;
+      const length = align(segment.length, SEGMENT_ALIGN);
+      if (this.spilled > 0) segment.words[SegmentHeader.Length] = length;
+      sink.write(this.positions[this.spilled]!, segment.bytes.subarray(0, length));
+      this.positions.push(this.positions[this.spilled]! + length);
+      segment.release();
+    }
+  }
+
+  /** `length` bytes of the node at `address`, from its segment or, once spilled, from the sink. */
+  read(address: Ref, length: number): Uint8Array {
+    const segment = segmentOf(address);
+    const offset = address - segment * SEGMENT_SPAN;
+    if (segment >= this.spilled) return this.segments[segment]!.bytes.subarray(offset, offset + length);
+    return this.sink!.read(this.positions[segment]! + offset, length);
   }
 
   /** Writes a table of addresses (SHAPE_TABLE or FAR_TABLE); returns its address, or 0 when empty. */
@@ -184,35 +233,9 @@ export class ImageWriter {
    * 35 % slower, lookups 7 % — and reads are what an image is for.
    */
   finish(root: Ref, shapeAddresses: readonly number[]): Image {
-    // The root slot is interpreted in the last segment: a builder that writes its root last (a
-    // streaming Map) finds it near there; a root written first is reached through the far table.
-    const rootSegment = this.segments.length - 1;
-    const rootSlot = this.slotIn(rootSegment, root);
-    const shapeTable = this.writeTable(Kind.ShapeTable, shapeAddresses);
-    // Writing the shape table adds no far entries (it stores addresses, not slots): the far table is
-    // complete once the shape table is written.
-    const farTable = this.writeTable(Kind.FarTable, this.farAddresses);
-    const lengths = this.segments.map((s) => align(s.length, SEGMENT_ALIGN));
-    lengths.forEach((length, i) => {
-      if (i > 0) this.segments[i]!.words[SegmentHeader.Length] = length;
-    });
-
-    const first = this.segments[0]!;
-    const words = first.words;
-    first.bytes.set(MAGIC, Header.Magic);
-    first.view.setUint16(Header.Major, FORMAT_MAJOR, true);
-    first.view.setUint16(Header.Minor, FORMAT_MINOR, true);
-    words[Header.FirstSegmentBytes >>> 2] = lengths[0]!;
-    words[Header.SegmentCount >>> 2] = this.segments.length;
-    words[Header.RootSlot >>> 2] = rootSlot;
-    words[Header.RootSegment >>> 2] = rootSegment;
-    words[Header.ShapeTableSegment >>> 2] = segmentOf(shapeTable);
-    words[Header.ShapeTableOffset >>> 2] = shapeTable % SEGMENT_SPAN;
-    words[Header.FarTableSegment >>> 2] = segmentOf(farTable);
-    words[Header.FarTableOffset >>> 2] = farTable % SEGMENT_SPAN;
-    words[Header.NodeCount >>> 2] = Math.min(this.nodeCount, 0xffffffff);
-    words[Header.Checksum >>> 2] = crc32(first.bytes.subarray(0, Header.Size));
-
+    const closed = this.close(root, shapeAddresses);
+    const lengths = closed.lengths;
+    this.segments[0]!.bytes.set(headerBytes(closed), 0);
     // Copy each segment into shared memory and drop its build buffer at once: the peak is the image
     // plus one segment, not twice the image.
     const segments = lengths.map((length, i) => {
@@ -225,4 +248,63 @@ export class ImageWriter {
     this.segments.length = 0;
     return { segments };
   }
+
+  /** `finish` for a writer with a sink: writes the rest of the segments, then the header at byte 0. */
+  finishToSink(root: Ref, shapeAddresses: readonly number[]): { bytes: number; segments: number } {
+    const closed = this.close(root, shapeAddresses);
+    this.segments.push(new SegmentBuffer(0, 0)); // so that spill() writes out every real segment
+    this.spill();
+    this.sink!.write(0, headerBytes(closed));
+    return { bytes: this.positions[this.positions.length - 1]!, segments: closed.lengths.length };
+  }
+
+  /** Writes the tables and every segment header's length: what the header records. */
+  private close(root: Ref, shapeAddresses: readonly number[]): Closed {
+    // The root slot is interpreted in the last segment: a builder that writes its root last (a
+    // streaming Map) finds it near there; a root written first is reached through the far table.
+    const rootSegment = this.segments.length - 1;
+    const rootSlot = this.slotIn(rootSegment, root);
+    const shapeTable = this.writeTable(Kind.ShapeTable, shapeAddresses);
+    // Writing the shape table adds no far entries (it stores addresses, not slots): the far table is
+    // complete once the shape table is written.
+    const farTable = this.writeTable(Kind.FarTable, this.farAddresses);
+    const lengths = this.segments.map((s, i) => {
+      if (i < this.spilled) return this.positions[i + 1]! - this.positions[i]!;
+      const length = align(s.length, SEGMENT_ALIGN);
+      if (i > 0) s.words[SegmentHeader.Length] = length;
+      return length;
+    });
+    return { lengths, rootSlot, rootSegment, shapeTable, farTable, nodeCount: this.nodeCount };
+  }
+}
+
+/** What the image header records of a finished writer. */
+interface Closed {
+  lengths: number[];
+  rootSlot: number;
+  rootSegment: number;
+  shapeTable: Ref;
+  farTable: Ref;
+  nodeCount: number;
+}
+
+/** The 64-byte image header (FORMAT.md §3), checksum included. */
+function headerBytes(closed: Closed): Uint8Array {
+  const bytes = new Uint8Array(Header.Size);
+  const view = new DataView(bytes.buffer);
+  const word = (at: Header, value: number) => view.setUint32(at, value, true);
+  bytes.set(MAGIC, Header.Magic);
+  view.setUint16(Header.Major, FORMAT_MAJOR, true);
+  view.setUint16(Header.Minor, FORMAT_MINOR, true);
+  word(Header.FirstSegmentBytes, closed.lengths[0]!);
+  word(Header.SegmentCount, closed.lengths.length);
+  word(Header.RootSlot, closed.rootSlot);
+  word(Header.RootSegment, closed.rootSegment);
+  word(Header.ShapeTableSegment, segmentOf(closed.shapeTable));
+  word(Header.ShapeTableOffset, closed.shapeTable % SEGMENT_SPAN);
+  word(Header.FarTableSegment, segmentOf(closed.farTable));
+  word(Header.FarTableOffset, closed.farTable % SEGMENT_SPAN);
+  word(Header.NodeCount, Math.min(closed.nodeCount, 0xffffffff));
+  word(Header.Checksum, crc32(bytes));
+  return bytes;
 }

@@ -6,10 +6,11 @@
  * whose worker died is retried on a fresh worker; nothing is dropped silently.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { CowshareError, TaskError } from '../errors.js';
 import type { PackOptions } from '../format/pack.js';
 import { packShared, type SharedData, type SharedImages, type SharedInput } from '../share/shared-data.js';
@@ -95,7 +96,7 @@ export class Pool<F extends TaskFunction = TaskFunction> {
       images: this.images,
       open: options.open ?? {},
     };
-    this.#piscina = new Piscina({
+    this.#piscina = new (loadPiscina())({
       filename: siblingModule(import.meta.url, 'pool-worker').href,
       workerData,
       minThreads: threads,
@@ -236,4 +237,12 @@ function moduleUrl(worker: string | URL): string {
     throw new TypeError(`cowshare: Pool worker module ${fileURLToPath(url)} does not exist`);
   }
   return url.href;
+}
+
+/**
+ * piscina, loaded at the first Pool rather than with `cowshare/node`: importing it costs about 25 ms,
+ * which a program that only opens image files should not pay at start-up.
+ */
+function loadPiscina(): typeof Piscina {
+  return (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
 }

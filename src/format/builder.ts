@@ -1,0 +1,324 @@
+import { CowshareError } from '../errors.js';
+import { fmix32, hashPrimitive, sameValueZero } from './hash.js';
+import type { Image } from './image.js';
+import { Const, DICT_MIN_KEYS, KIND_MASK, Kind, PAYLOAD_SHIFT, TAG_MASK, Tag } from './layout.js';
+import { Packer, propertyPart } from './pack.js';
+import { decodeAscii, decodeUtf16 } from './reader.js';
+import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './writer.js';
+
+/** The root a builder makes: a Map of entries, an array of items, or a plain object of properties. */
+export type BuilderRoot = 'map' | 'array' | 'object';
+
+export interface BuilderOptions extends WriterOptions {
+  /**
+   * Distinct strings the intern table holds before it starts over (default 65,536). Each is kept in
+   * memory so that it is stored once; past the limit, repeats are stored again. Strings that repeat
+   * often (tags, enum values) are back in the table soon after it starts over; unique ones (names,
+   * ids) would only fill it, which is why the default is small.
+   */
+  internLimit?: number;
+}
+
+/** What `finish` wrote with a sink. */
+export interface BuiltFile {
+  bytes: number;
+  segments: number;
+}
+
+const DEFAULT_INTERN_LIMIT = 65_536;
+
+/**
+ * Builds an image one entry at a time, holding only what the root needs — per entry two references and
+ * two hashes, about 32 bytes — and never the values themselves: each is written into the image as it
+ * arrives and forgotten. With a sink (cowshare/node's `ImageFileBuilder` gives a file), finished
+ * segments are written out as it goes, so memory stays about one segment plus the root, however large
+ * the image (FORMAT.md §8, "Writing incrementally").
+ *
+ * Semantics are those of the root it makes: `set` on a 'map' or 'object' root with a key that was set
+ * before replaces its value and keeps its place (`Map#set`, and `JSON.parse` for duplicate keys); the
+ * replaced value stays in the image, unreachable. Each entry is packed on its own: values of different
+ * entries never share nodes, except interned strings.
+ */
+export class ImageBuilder {
+  private readonly writer: ImageWriter;
+  private readonly packer: Packer;
+  private readonly internLimit: number;
+  /** Per entry: its value's reference and, for keyed roots, its key's reference and two hashes. */
+  private readonly values = new Growable(Float64Array);
+  private readonly keys = new Growable(Float64Array);
+  private readonly hashes = new Growable(Uint32Array);
+  private readonly checks = new Growable(Uint32Array);
+  /** Open addressing over the entries by key hash: entry index + 1, 0 for empty; load at most 1/2. */
+  private index = new Uint32Array(1024);
+  /** An object root's keys while it may still become an OBJECT node (fewer than DICT_MIN_KEYS). */
+  private smallKeys: string[] | undefined = [];
+  /** An object root's entries whose keys are array indices ('0', '17'), and those keys as numbers. */
+  private readonly indexEntries = new Growable(Uint32Array);
+  private readonly indexKeys = new Growable(Uint32Array);
+  private done = false;
+  /** Keys set again (their first place kept, their last value used). */
+  duplicates = 0;
+
+  constructor(
+    readonly root: BuilderRoot,
+    options: BuilderOptions = {},
+    private readonly sink?: SegmentSink,
+  ) {
+    if (root !== 'map' && root !== 'array' && root !== 'object') {
+      throw new TypeError(`root must be 'map', 'array' or 'object', got ${String(root)}`);
+    }
+    const { internLimit = DEFAULT_INTERN_LIMIT, ...writerOptions } = options;
+    this.internLimit = internLimit;
+    this.writer = new ImageWriter(writerOptions, sink);
+    this.packer = new Packer(this.writer);
+  }
+
+  /** Entries (or items) so far, not counting replaced ones. */
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** Sets `key` of a 'map' root (a string or a number) or an 'object' root (a string) to `value`. */
+  set(key: string | number, value: unknown): this {
+    this.check(this.root !== 'array', 'set', "use push on an 'array' root");
+    if (typeof key !== 'string' && (typeof key !== 'number' || this.root === 'object')) {
+      throw new CowshareError(
+        'UNPACKABLE',
+        `${this.root === 'map' ? 'a streamed Map key must be a string or a number' : 'an object key must be a string'}, got ${typeof key}`,
+      );
+    }
+    // Map#set stores the key -0 as 0 (its keys compare by SameValueZero): so must a 'map' root.
+    if (key === 0) key = 0;
+    const path = this.root === 'map' ? `$.get(${JSON.stringify(key)})` : `$${propertyPart(String(key))}`;
+    const hash = hashPrimitive(key)!;
+    const check = checkHash(key);
+    const found = this.find(key, hash, check);
+    if (found >= 0) {
+      this.values.array[found] = this.encodeEntry(value, path);
+      this.duplicates++;
+    } else {
+      // Both references before any state changes: a refused value must leave the entries as they were
+      // (pushing the key first paired every later key with the value of the entry before it).
+      const keyRef = this.packer.encodeAt(key, path);
+      const valueRef = this.encodeEntry(value, path);
+      this.keys.push(keyRef);
+      this.hashes.push(hash);
+      this.checks.push(check);
+      this.values.push(valueRef);
+      this.smallKeys?.push(key as string);
+      if (this.values.length >= DICT_MIN_KEYS) this.smallKeys = undefined;
+      if (this.root === 'object' && isArrayIndex(key as string)) {
+        this.indexEntries.push(this.values.length - 1);
+        this.indexKeys.push(Number(key));
+      }
+      this.addToIndex(this.values.length - 1);
+    }
+    this.afterEntry();
+    return this;
+  }
+
+  /** Appends `value` to an 'array' root. */
+  push(value: unknown): this {
+    this.check(this.root === 'array', 'push', `use set on a '${this.root}' root`);
+    this.values.push(this.encodeEntry(value, `$[${this.values.length}]`));
+    this.afterEntry();
+    return this;
+  }
+
+  /**
+   * `encodeAt` for an entry's value. When it is refused, the objects it wrote so far are forgotten:
+   * their containers were remembered before their slots were filled, so a later entry that reached
+   * one of them again (the same object, retried) would refer to a node with empty slots.
+   */
+  private encodeEntry(value: unknown, path: string): Ref {
+    try {
+      return this.packer.encodeAt(value, path);
+    } catch (error) {
+      this.packer.forgetObjects();
+      throw error;
+    }
+  }
+
+  /** Writes the root and returns the image. Without a sink only; the builder is spent afterwards. */
+  finish(): Image {
+    this.check(this.sink === undefined, 'finish', 'a builder with a sink ends with finishToSink');
+    return this.packer.finish(this.writeRoot());
+  }
+
+  /** Writes the root and the rest of the image to the sink (the header last, at byte 0). */
+  finishToSink(): BuiltFile {
+    this.check(this.sink !== undefined, 'finishToSink', 'a builder without a sink ends with finish');
+    return this.packer.finishToSink(this.writeRoot());
+  }
+
+  private writeRoot(): Ref {
+    this.done = true;
+    const n = this.values.length;
+    let values: Float64Array = this.values.array.subarray(0, n);
+    if (this.root === 'array') return this.packer.writeArray(values);
+    let keys: Float64Array = this.keys.array.subarray(0, n);
+    let hashes: Uint32Array = this.hashes.array.subarray(0, n);
+    let smallKeys = this.smallKeys;
+    const order = this.root === 'object' ? this.objectKeysOrder(n) : undefined;
+    if (order !== undefined) {
+      values = values.map((_, i) => this.values.array[order[i]!]!);
+      keys = keys.map((_, i) => this.keys.array[order[i]!]!);
+      hashes = hashes.map((_, i) => this.hashes.array[order[i]!]!);
+      smallKeys = smallKeys?.map((_, i) => this.smallKeys![order[i]!]!);
+    }
+    if (this.root === 'object' && smallKeys) return this.packer.writeObject(smallKeys, values);
+    return this.packer.writeKeyed(this.root === 'map' ? Kind.Map : Kind.Dict, keys, values, hashes);
+  }
+
+  /**
+   * The entries of an 'object' root in `Object.keys` order, or undefined when that is the order they
+   * were set in. An OBJECT's shape and a DICT list keys in `Object.keys` order (FORMAT.md §5), which
+   * puts array-index keys first, in increasing order: `JSON.parse('{"b":1,"1":2}')` has keys ['1', 'b'].
+   * In the order set, a view would enumerate (and JSON.stringify) them unlike the object it stands for.
+   */
+  private objectKeysOrder(n: number): Uint32Array | undefined {
+    const m = this.indexEntries.length;
+    const entries = this.indexEntries.array;
+    const numbers = this.indexKeys.array;
+    let inOrder = true;
+    for (let i = 0; i < m; i++) {
+      if (entries[i] !== i || (i > 0 && numbers[i - 1]! > numbers[i]!)) inOrder = false;
+    }
+    if (inOrder) return undefined;
+    const byNumber = new Uint32Array(m).map((_, i) => i).sort((a, b) => numbers[a]! - numbers[b]!);
+    const order = new Uint32Array(n);
+    const isIndex = new Uint8Array(n);
+    for (let i = 0; i < m; i++) {
+      order[i] = entries[byNumber[i]!]!;
+      isIndex[entries[i]!] = 1;
+    }
+    for (let e = 0, next = m; e < n; e++) if (isIndex[e] === 0) order[next++] = e;
+    return order;
+  }
+
+  private check(ok: boolean, method: string, otherwise: string): void {
+    if (this.done) throw new TypeError(`ImageBuilder.${method}: the builder is finished`);
+    if (!ok) throw new TypeError(`ImageBuilder.${method}: ${otherwise}`);
+  }
+
+  /** Between entries no slot of an older segment is pending: memory can be let go of. */
+  private afterEntry(): void {
+    this.packer.forgetObjects();
+    this.packer.limitStrings(this.internLimit);
+    if (this.sink) this.writer.spill();
+  }
+
+  /** The entry whose key is `key`, or -1. Keys are compared only when both hashes match. */
+  private find(key: string | number, hash: number, check: number): number {
+    const mask = this.index.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const slot = this.index[i]!;
+      if (slot === 0) return -1;
+      const e = slot - 1;
+      if (
+        this.hashes.array[e] === hash &&
+        this.checks.array[e] === check &&
+        sameValueZero(this.storedKey(e), key)
+      ) {
+        return e;
+      }
+    }
+  }
+
+  private addToIndex(entry: number): void {
+    if (2 * (entry + 1) > this.index.length) {
+      this.index = new Uint32Array(this.index.length * 2);
+      for (let e = 0; e < entry; e++) this.place(e);
+    }
+    this.place(entry);
+  }
+
+  private place(entry: number): void {
+    const mask = this.index.length - 1;
+    let i = this.hashes.array[entry]! & mask;
+    while (this.index[i] !== 0) i = (i + 1) & mask;
+    this.index[i] = entry + 1;
+  }
+
+  /** The key of entry `e`, read back from the image (from the sink when its segment is written out). */
+  private storedKey(e: number): unknown {
+    const ref = this.keys.array[e]!;
+    if (ref < 0) return inlineValue(-1 - ref);
+    const head = this.writer.read(ref, 8);
+    const header = new DataView(head.buffer, head.byteOffset, 8);
+    const first = header.getUint32(0, true);
+    const kind = first & KIND_MASK;
+    if (kind === Kind.Float64) {
+      const node = this.writer.read(ref, 12);
+      return new DataView(node.buffer, node.byteOffset, 12).getFloat64(4, true);
+    }
+    const escaped = first >>> 8 === 0xffffff;
+    const length = escaped ? header.getUint32(4, true) : first >>> 8;
+    const start = escaped ? 8 : 4;
+    if (kind === Kind.StringAscii) return decodeAscii(this.writer.read(ref + start, length), 0, length);
+    const units = this.writer.read(ref + start, 2 * length);
+    return decodeUtf16(new DataView(units.buffer, units.byteOffset, units.byteLength), 0, length);
+  }
+}
+
+/** Whether `key` is an array index (`'0'` to `'4294967294'`, no leading zeros), which objects list first. */
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/** A slot that is not a node: a small integer or one of the constants a key can be (FORMAT.md §4). */
+function inlineValue(slot: number): unknown {
+  if ((slot & 1) === 1) return slot >> 1;
+  if ((slot & TAG_MASK) !== Tag.Constant) return undefined;
+  switch (slot >>> PAYLOAD_SHIFT) {
+    case Const.EmptyString:
+      return '';
+    case Const.NaN:
+      return Number.NaN;
+    case Const.NegativeZero:
+      return -0;
+    case Const.Infinity:
+      return Number.POSITIVE_INFINITY;
+    case Const.NegativeInfinity:
+      return Number.NEGATIVE_INFINITY;
+    default:
+      return undefined;
+  }
+}
+
+const float = new Float64Array(1);
+const floatWords = new Uint32Array(float.buffer);
+
+/**
+ * A second 32-bit hash of a key, independent of the format's: entries whose two hashes both match are
+ * compared (a read-back), so with 64 bits a comparison of unequal keys is rare at any size.
+ */
+function checkHash(key: string | number): number {
+  if (typeof key === 'number') {
+    if (Number.isNaN(key)) return 0x7ff80000;
+    float[0] = key === 0 ? 0 : key; // SameValueZero: -0 is 0
+    return fmix32(floatWords[1]! ^ fmix32(floatWords[0]! + 0x9e3779b9));
+  }
+  let h = 0x9747b28c;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
+  return fmix32(h);
+}
+
+/** A typed array that doubles as it fills. */
+class Growable<A extends Float64Array | Uint32Array> {
+  array: A;
+  length = 0;
+
+  constructor(private readonly Type: { new (length: number): A }) {
+    this.array = new Type(1024);
+  }
+
+  push(value: number): void {
+    if (this.length === this.array.length) {
+      const bigger = new this.Type(this.array.length * 2);
+      bigger.set(this.array);
+      this.array = bigger;
+    }
+    this.array[this.length++] = value;
+  }
+}
