@@ -65,7 +65,8 @@ function record(entries: readonly (readonly [string, unknown])[]): Record<string
 }
 
 /** `items` → `item`, `entries` → `entry`: the summary counts one thing in the singular. */
-const singular = (noun: string): string => (noun.endsWith('ies') ? `${noun.slice(0, -3)}y` : noun.slice(0, -1));
+const singular = (noun: string): string =>
+  noun.endsWith('ies') ? `${noun.slice(0, -3)}y` : noun.slice(0, -1);
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
