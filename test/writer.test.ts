@@ -1,6 +1,7 @@
 // The writer's segment handling: large segments, jumbo nodes, determinism.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
+import { BigMap } from '../src/format/big-map.js';
 import { open, pack, toJS, verify } from '../src/index.js';
 
 const bytesOf = (image: { segments: readonly SharedArrayBuffer[] }) =>
@@ -112,4 +113,16 @@ test('values nested as deep as structuredClone takes round-trip (2,500 levels)',
   ];
   assert.deepEqual(walk(toJS(open(pack(list))), listStep), walk(structuredClone(list), listStep));
   assert.deepEqual(walk(toJS(open(pack(chain))), chainStep), walk(chain, chainStep));
+});
+
+describe('BigMap (identity maps past V8 Map limit)', () => {
+  test('behaves as one Map across its full Maps', () => {
+    const map = new BigMap<object, number>(4);
+    const keys = Array.from({ length: 19 }, () => ({}));
+    for (const [i, key] of keys.entries()) map.set(key, i);
+    for (const [i, key] of keys.entries()) assert.equal(map.get(key), i);
+    assert.equal(map.get({}), undefined);
+    map.clear();
+    assert.equal(map.get(keys[0]!), undefined);
+  });
 });

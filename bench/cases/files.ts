@@ -115,7 +115,6 @@ const startupCase: BenchCase = {
     const report = new Report();
     const fileOf: Record<StartupFormat, keyof typeof set.data.files> = {
       cowshare: 'image',
-      'cowshare-addon': 'image',
       'cowshare-read': 'image',
       json: 'json',
       v8: 'v8',
@@ -151,10 +150,6 @@ const startupCase: BenchCase = {
       speed('cowshare-read');
       report.check('cowshare openFile (mmap) + get', ms.get(cowshare), 'ms');
     }
-    if (formats.includes('cowshare-addon') && formats.includes('lmdb')) {
-      const preloaded = FORMAT_NAMES['cowshare-addon'];
-      report.check(`start-up speed vs lmdb-js, ${preloaded}`, ms.ratio(FORMAT_NAMES.lmdb, preloaded), '×');
-    }
 
     for (const line of set.notes) report.note(line);
     report.note(
@@ -171,10 +166,7 @@ const startupCase: BenchCase = {
       'start-up = from just before the open/read call until one get(key) record is read field by field; ' +
         'the import of the modules is timed apart (import ms) and not included',
     );
-    report.note(
-      'cowshare loads its mmap addon inside the first openFile (so inside start-up), lmdb-js its own at ' +
-        "import: the 'addon loaded first' row loads cowshare's during the import too; lmdb-js opens readOnly",
-    );
+    report.note('cowshare/node and lmdb-js both load their native addon at import; lmdb-js opens readOnly');
     report.note(
       'write s for information: writeImage and lmdb-js flush to disk (fsync), the other writes do not',
     );

@@ -34,23 +34,13 @@ export const LMDB_DATA = 'data.mdb';
 
 /**
  * The rows of files/startup: how a fresh process gets from a file to one answer. For information:
- * `cowshare-addon` is the same openFile with the mmap addon already loaded (during the import, as
- * lmdb-js loads its own), `cowshare-read` openFile with the fallback backing (the file read in).
+ * `cowshare-read` is openFile with the fallback backing (the file read in).
  */
-export const STARTUP_FORMATS = [
-  'cowshare',
-  'cowshare-addon',
-  'cowshare-read',
-  'json',
-  'v8',
-  'msgpackr',
-  'lmdb',
-] as const;
+export const STARTUP_FORMATS = ['cowshare', 'cowshare-read', 'json', 'v8', 'msgpackr', 'lmdb'] as const;
 export type StartupFormat = (typeof STARTUP_FORMATS)[number];
 
 export const FORMAT_NAMES: Record<StartupFormat, string> = {
   cowshare: 'cowshare openFile (mmap)',
-  'cowshare-addon': 'cowshare, addon loaded first',
   'cowshare-read': "cowshare openFile ('read')",
   json: 'JSON.parse',
   v8: 'v8.deserialize',

@@ -30,12 +30,10 @@ async function prepare(format: StartupFormat, files: DataFiles): Promise<(key: s
   };
   switch (format) {
     case 'cowshare':
-    case 'cowshare-addon':
     case 'cowshare-read': {
-      const { nativeStatus, openFile } = await import('../../src/node/index.js');
-      // The addon is loaded on first use: by nativeStatus() here for `cowshare-addon`, so its load
-      // (dlopen) counts as import; inside the timed openFile for `cowshare`.
-      if (format === 'cowshare-addon') nativeStatus();
+      // cowshare/node loads the mmap addon with its image-file module (as lmdb-js loads its own at
+      // import), so the dlopen is part of `import ms`.
+      const { openFile } = await import('../../src/node/index.js');
       // 'mmap' fails (NATIVE) rather than quietly read when the addon is missing: that is an n/a.
       const backing = format === 'cowshare-read' ? 'read' : 'mmap';
       return (key) => found(openFile<Map<string, Entry>>(files.image, { backing }).get(key), key);

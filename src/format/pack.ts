@@ -1,4 +1,5 @@
 import { CowshareError, type ErrorCode } from '../errors.js';
+import { BigMap } from './big-map.js';
 import {
   BUCKET_WORDS,
   hashAddress,
@@ -121,6 +122,8 @@ const REFUSED_TAGS: Readonly<Record<string, string>> = {
 };
 
 const asciiEncoder = new TextEncoder();
+/** Objects per identity Map, below V8's limit of 2^24 entries. */
+const OBJECTS_PER_MAP = 2 ** 23;
 
 /**
  * Walks a value depth-first and writes its nodes (FORMAT.md §8 fixes the order, for determinism).
@@ -130,13 +133,18 @@ const asciiEncoder = new TextEncoder();
 export class Packer {
   /** Every string written, by its address: each distinct string is stored once (see `limitStrings`). */
   private strings = new InternTable();
-  /** Every object written, by its address: shared references and cycles are stored once. */
-  private readonly objects = new Map<object, Ref>();
+  /**
+   * Every object written, by its address: shared references and cycles are stored once. A V8 Map holds
+   * at most 2^24 entries, and a dictionary of 9 million records with a tags array each is past that:
+   * full Maps go to `olderObjects` (a plain Map stays on the hot path; BigMap is the general form).
+   */
+  private objects = new Map<object, Ref>();
+  private readonly olderObjects: Map<object, Ref>[] = [];
   /**
    * Views of images being packed again, by the node they show: each read of a view returns a fresh
    * object, so JS identity cannot tell that two reads are one node (or that a view graph has a cycle).
    */
-  private readonly views = new Map<Reader, Map<Address, Ref>>();
+  private readonly views = new Map<Reader, BigMap<Address, Ref>>();
   /** The node of the view being written, between `object()` and its `remember()`. */
   private viewNode: NodeRef | undefined;
   private readonly shapes: ShapeNode = { next: undefined, index: -1 };
@@ -172,6 +180,7 @@ export class Packer {
    */
   forgetObjects(): void {
     this.objects.clear();
+    this.olderObjects.length = 0;
     this.views.clear();
   }
 
@@ -239,7 +248,7 @@ export class Packer {
         return this.bigint(value);
       case 'object': {
         if (value === null) return NULL;
-        const known = this.objects.get(value);
+        const known = this.objects.get(value) ?? this.olderObject(value);
         if (known !== undefined) return known;
         // Arrays and plain objects go straight to their writer: each level of nesting then costs two
         // stack frames (this and the writer), so `pack` goes as deep as structuredClone does.
@@ -260,14 +269,27 @@ export class Packer {
 
   /** Records that `o` was written at `address`, before its children are, so that cycles find it. */
   private remember(o: object, address: Ref): void {
+    if (this.objects.size === OBJECTS_PER_MAP) {
+      this.olderObjects.push(this.objects);
+      this.objects = new Map();
+    }
     this.objects.set(o, address);
     const node = this.viewNode;
     if (node !== undefined) {
       this.viewNode = undefined;
-      const byAddress = this.views.get(node.reader) ?? new Map<Address, Ref>();
+      const byAddress = this.views.get(node.reader) ?? new BigMap<Address, Ref>();
       this.views.set(node.reader, byAddress);
       byAddress.set(node.address, address);
     }
+  }
+
+  /** The address of `o` in the full Maps of `olderObjects`, if any. */
+  private olderObject(o: object): Ref | undefined {
+    for (const map of this.olderObjects) {
+      const known = map.get(o);
+      if (known !== undefined) return known;
+    }
+    return undefined;
   }
 
   /** Allocates a node of `kind` with `words` body words after a (possibly escaped) info field. */
