@@ -29,10 +29,11 @@ const DEFAULT_INTERN_LIMIT = 65_536;
 
 /**
  * Builds an image one entry at a time, holding only what the root needs — per entry two references and
- * two hashes, about 32 bytes — and never the values themselves: each is written into the image as it
- * arrives and forgotten. With a sink (cowshare/node's `ImageFileBuilder` gives a file), finished
- * segments are written out as it goes, so memory stays about one segment plus the root, however large
- * the image (FORMAT.md §8, "Writing incrementally").
+ * two hashes, about 32 bytes (about 115 at the peak in `finish`, where the root node and the far table
+ * are built in memory; measured in bench/RESULTS.md) — and never the values themselves: each is
+ * written into the image as it arrives and forgotten. With a sink (cowshare/node's `ImageFileBuilder`
+ * gives a file), finished segments are written out as it goes, so memory stays about one segment plus
+ * the root, however large the image (FORMAT.md §8, "Writing incrementally").
  *
  * Semantics are those of the root it makes: `set` on a 'map' or 'object' root with a key that was set
  * before replaces its value and keeps its place (`Map#set`, and `JSON.parse` for duplicate keys); the
@@ -153,6 +154,10 @@ export class ImageBuilder {
 
   private writeRoot(): Ref {
     this.done = true;
+    // The duplicate index and the check hashes are done with: let them go before the root, the
+    // largest node, is built (about 12 bytes per entry less at the peak).
+    this.index = new Uint32Array(0);
+    this.checks.array = new Uint32Array(0);
     const n = this.values.length;
     let values: Float64Array = this.values.array.subarray(0, n);
     if (this.root === 'array') return this.packer.writeArray(values);

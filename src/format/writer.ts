@@ -52,12 +52,17 @@ class SegmentBuffer {
     this.view = new DataView(this.bytes.buffer);
   }
 
-  /** Grows the buffer to hold at least `needed` bytes, doubling, but never past `limit`. */
+  /**
+   * Grows the buffer to hold at least `needed` bytes, never past `limit`: by doubling, or, for a jump
+   * past twice the capacity (a streamed root of millions of entries), to `needed` plus an eighth, so
+   * that a huge node does not leave up to half its size unused.
+   */
   reserve(needed: number, limit: number): void {
     if (needed <= this.bytes.length) return;
     let capacity = this.bytes.length;
-    while (capacity < needed) capacity *= 2;
-    const bytes = new Uint8Array(Math.min(Math.max(capacity, needed), limit));
+    if (needed > 2 * capacity) capacity = needed + Math.floor(needed / 8);
+    else while (capacity < needed) capacity *= 2;
+    const bytes = new Uint8Array(align(Math.min(Math.max(capacity, needed), limit), SEGMENT_ALIGN));
     bytes.set(this.bytes.subarray(0, this.length));
     this.bytes = bytes;
     this.words = new Uint32Array(bytes.buffer);
