@@ -1,9 +1,9 @@
 import { CowshareError } from '../errors.js';
 import { fmix32, hashPrimitive, sameValueZero } from './hash.js';
 import type { Image } from './image.js';
-import { Const, DICT_MIN_KEYS, KIND_MASK, Kind, PAYLOAD_SHIFT, TAG_MASK, Tag } from './layout.js';
-import { Packer, propertyPart } from './pack.js';
-import { decodeAscii, decodeUtf16 } from './reader.js';
+import { DICT_MIN_KEYS, KIND_MASK, Kind } from './layout.js';
+import { isArrayIndex, Packer, propertyPart } from './pack.js';
+import { constantValue, decodeAscii, decodeUtf16 } from './reader.js';
 import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './writer.js';
 
 /** The root a builder makes: a Map of entries, an array of items, or a plain object of properties. */
@@ -266,29 +266,9 @@ export class ImageBuilder {
   }
 }
 
-/** Whether `key` is an array index (`'0'` to `'4294967294'`, no leading zeros), which objects list first. */
-function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1;
-}
-
-/** A slot that is not a node: a small integer or one of the constants a key can be (FORMAT.md §4). */
+/** A slot that is not a node: a small integer or a constant (FORMAT.md §4). */
 function inlineValue(slot: number): unknown {
-  if ((slot & 1) === 1) return slot >> 1;
-  if ((slot & TAG_MASK) !== Tag.Constant) return undefined;
-  switch (slot >>> PAYLOAD_SHIFT) {
-    case Const.EmptyString:
-      return '';
-    case Const.NaN:
-      return Number.NaN;
-    case Const.NegativeZero:
-      return -0;
-    case Const.Infinity:
-      return Number.POSITIVE_INFINITY;
-    case Const.NegativeInfinity:
-      return Number.NEGATIVE_INFINITY;
-    default:
-      return undefined;
-  }
+  return (slot & 1) === 1 ? slot >> 1 : constantValue(slot);
 }
 
 const float = new Float64Array(1);

@@ -783,7 +783,7 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function isArrayIndex(key: string): boolean {
+export function isArrayIndex(key: string): boolean {
   const n = Number(key);
   return Number.isInteger(n) && n >= 0 && n < 2 ** 32 - 1 && String(n) === key;
 }

@@ -71,6 +71,32 @@ export function checkHeader(first: Uint8Array): void {
   if (word(Header.Reserved) !== 0) throw corrupt('image header', 'reserved field is not zero');
 }
 
+/** The value of a constant slot (FORMAT.md §4); `Hole` and `Absent` are returned as their codes. */
+export function constantValue(slot: number): unknown {
+  switch (slot >>> PAYLOAD_SHIFT) {
+    case Const.Undefined:
+      return undefined;
+    case Const.Null:
+      return null;
+    case Const.False:
+      return false;
+    case Const.True:
+      return true;
+    case Const.EmptyString:
+      return '';
+    case Const.NaN:
+      return Number.NaN;
+    case Const.NegativeZero:
+      return -0;
+    case Const.Infinity:
+      return Number.POSITIVE_INFINITY;
+    case Const.NegativeInfinity:
+      return Number.NEGATIVE_INFINITY;
+    default:
+      throw new CowshareError('CORRUPT', `constant ${slot >>> PAYLOAD_SHIFT} is not a value`);
+  }
+}
+
 /** A shape: its key count, its keys (decoded on demand), and how to find a key's index. */
 export interface Shape {
   readonly count: number;
@@ -258,28 +284,7 @@ export class Reader {
 
   /** The value of a constant slot (FORMAT.md §4); `Hole` and `Absent` are returned as their codes. */
   constant(slot: number): unknown {
-    switch (slot >>> PAYLOAD_SHIFT) {
-      case Const.Undefined:
-        return undefined;
-      case Const.Null:
-        return null;
-      case Const.False:
-        return false;
-      case Const.True:
-        return true;
-      case Const.EmptyString:
-        return '';
-      case Const.NaN:
-        return Number.NaN;
-      case Const.NegativeZero:
-        return -0;
-      case Const.Infinity:
-        return Number.POSITIVE_INFINITY;
-      case Const.NegativeInfinity:
-        return Number.NEGATIVE_INFINITY;
-      default:
-        throw new CowshareError('CORRUPT', `constant ${slot >>> PAYLOAD_SHIFT} is not a value`);
-    }
+    return constantValue(slot);
   }
 
   /** Throws unless the ASCII string node at `address` holds only bytes below 0x80 (for `verify`). */
