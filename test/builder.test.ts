@@ -318,7 +318,7 @@ describe('ImageBuilder: the image is the native value built from the same entrie
     }
   });
 
-  test('distinct keys whose format hash is equal are kept apart (the second hash and the read-back)', () => {
+  test('distinct keys whose format hash is equal are kept apart (the key is read back)', () => {
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;
     for (let i = 0; pair === undefined; i++) {

@@ -1,5 +1,6 @@
 import { CowshareError } from '../errors.js';
-import { fmix32, hashPrimitive, sameValueZero } from './hash.js';
+import { Column, type Indexed } from './column.js';
+import { hashPrimitive, sameValueZero } from './hash.js';
 import type { Image } from './image.js';
 import { DICT_MIN_KEYS, KIND_MASK, Kind } from './layout.js';
 import { isArrayIndex, Packer, propertyPart } from './pack.js';
@@ -29,8 +30,9 @@ const DEFAULT_INTERN_LIMIT = 65_536;
 
 /**
  * Builds an image one entry at a time, holding only what the root needs — per entry two references and
- * two hashes, about 32 bytes (about 115 at the peak in `finish`, where the root node and the far table
- * are built in memory; measured in bench/RESULTS.md) — and never the values themselves: each is
+ * a hash (20 bytes) and a slot of the duplicate index (8–16 bytes, freed at `finish`, where the root
+ * node, about 19 bytes per entry, is built in memory instead; measured in bench/RESULTS.md) — and never
+ * the values themselves: each is
  * written into the image as it arrives and forgotten. With a sink (cowshare/node's `ImageFileBuilder`
  * gives a file), finished segments are written out as it goes, so memory stays about one segment plus
  * the root, however large the image (FORMAT.md §8, "Writing incrementally").
@@ -44,18 +46,17 @@ export class ImageBuilder {
   private readonly writer: ImageWriter;
   private readonly packer: Packer;
   private readonly internLimit: number;
-  /** Per entry: its value's reference and, for keyed roots, its key's reference and two hashes. */
-  private readonly values = new Growable(Float64Array);
-  private readonly keys = new Growable(Float64Array);
-  private readonly hashes = new Growable(Uint32Array);
-  private readonly checks = new Growable(Uint32Array);
+  /** Per entry: its value's reference and, for keyed roots, its key's reference and hash. */
+  private readonly values = new Column(Float64Array);
+  private readonly keys = new Column(Float64Array);
+  private readonly hashes = new Column(Uint32Array);
   /** Open addressing over the entries by key hash: entry index + 1, 0 for empty; load at most 1/2. */
   private index = new Uint32Array(1024);
   /** An object root's keys while it may still become an OBJECT node (fewer than DICT_MIN_KEYS). */
   private smallKeys: string[] | undefined = [];
   /** An object root's entries whose keys are array indices ('0', '17'), and those keys as numbers. */
-  private readonly indexEntries = new Growable(Uint32Array);
-  private readonly indexKeys = new Growable(Uint32Array);
+  private readonly indexEntries = new Column(Uint32Array);
+  private readonly indexKeys = new Column(Uint32Array);
   private done = false;
   /** Keys set again (their first place kept, their last value used). */
   duplicates = 0;
@@ -92,10 +93,9 @@ export class ImageBuilder {
     if (key === 0) key = 0;
     const path = this.root === 'map' ? `$.get(${JSON.stringify(key)})` : `$${propertyPart(String(key))}`;
     const hash = hashPrimitive(key)!;
-    const check = checkHash(key);
-    const found = this.find(key, hash, check);
+    const found = this.find(key, hash);
     if (found >= 0) {
-      this.values.array[found] = this.encodeEntry(value, path);
+      this.values.set(found, this.encodeEntry(value, path));
       this.duplicates++;
     } else {
       // Both references before any state changes: a refused value must leave the entries as they were
@@ -104,7 +104,6 @@ export class ImageBuilder {
       const valueRef = this.encodeEntry(value, path);
       this.keys.push(keyRef);
       this.hashes.push(hash);
-      this.checks.push(check);
       this.values.push(valueRef);
       this.smallKeys?.push(key as string);
       if (this.values.length >= DICT_MIN_KEYS) this.smallKeys = undefined;
@@ -143,32 +142,43 @@ export class ImageBuilder {
   /** Writes the root and returns the image. Without a sink only; the builder is spent afterwards. */
   finish(): Image {
     this.check(this.sink === undefined, 'finish', 'a builder with a sink ends with finishToSink');
-    return this.packer.finish(this.writeRoot());
+    const image = this.packer.finish(this.writeRoot());
+    this.release();
+    return image;
   }
 
   /** Writes the root and the rest of the image to the sink (the header last, at byte 0). */
   finishToSink(): BuiltFile {
     this.check(this.sink !== undefined, 'finishToSink', 'a builder without a sink ends with finish');
-    return this.packer.finishToSink(this.writeRoot());
+    const built = this.packer.finishToSink(this.writeRoot());
+    this.release();
+    return built;
+  }
+
+  /** The entries are done with once the far table, which replays them, is written. */
+  private release(): void {
+    for (const column of [this.values, this.keys, this.hashes]) column.release();
+    this.smallKeys = undefined;
   }
 
   private writeRoot(): Ref {
     this.done = true;
-    // The duplicate index and the check hashes are done with: let them go before the root, the
-    // largest node, is built (about 12 bytes per entry less at the peak).
+    // The duplicate index is done with: let it go before the root, the largest node, is built.
     this.index = new Uint32Array(0);
-    this.checks.array = new Uint32Array(0);
-    const n = this.values.length;
-    let values: Float64Array = this.values.array.subarray(0, n);
-    if (this.root === 'array') return this.packer.writeArray(values);
-    let keys: Float64Array = this.keys.array.subarray(0, n);
-    let hashes: Uint32Array = this.hashes.array.subarray(0, n);
+    if (this.root === 'array') return this.packer.writeArray(this.values);
+    let keys: Indexed = this.keys;
+    let values: Indexed = this.values;
+    let hashes: Indexed = this.hashes;
     let smallKeys = this.smallKeys;
-    const order = this.root === 'object' ? this.objectKeysOrder(n) : undefined;
+    const order = this.root === 'object' ? this.objectKeysOrder(this.values.length) : undefined;
     if (order !== undefined) {
-      values = values.map((_, i) => this.values.array[order[i]!]!);
-      keys = keys.map((_, i) => this.keys.array[order[i]!]!);
-      hashes = hashes.map((_, i) => this.hashes.array[order[i]!]!);
+      const reordered = (column: Column): Indexed => ({
+        length: column.length,
+        at: (i) => column.at(order[i]!),
+      });
+      keys = reordered(this.keys);
+      values = reordered(this.values);
+      hashes = reordered(this.hashes);
       smallKeys = smallKeys?.map((_, i) => this.smallKeys![order[i]!]!);
     }
     if (this.root === 'object' && smallKeys) return this.packer.writeObject(smallKeys, values);
@@ -183,19 +193,19 @@ export class ImageBuilder {
    */
   private objectKeysOrder(n: number): Uint32Array | undefined {
     const m = this.indexEntries.length;
-    const entries = this.indexEntries.array;
-    const numbers = this.indexKeys.array;
+    const entries = this.indexEntries;
+    const numbers = this.indexKeys;
     let inOrder = true;
     for (let i = 0; i < m; i++) {
-      if (entries[i] !== i || (i > 0 && numbers[i - 1]! > numbers[i]!)) inOrder = false;
+      if (entries.at(i) !== i || (i > 0 && numbers.at(i - 1) > numbers.at(i))) inOrder = false;
     }
     if (inOrder) return undefined;
-    const byNumber = new Uint32Array(m).map((_, i) => i).sort((a, b) => numbers[a]! - numbers[b]!);
+    const byNumber = new Uint32Array(m).map((_, i) => i).sort((a, b) => numbers.at(a) - numbers.at(b));
     const order = new Uint32Array(n);
     const isIndex = new Uint8Array(n);
     for (let i = 0; i < m; i++) {
-      order[i] = entries[byNumber[i]!]!;
-      isIndex[entries[i]!] = 1;
+      order[i] = entries.at(byNumber[i]!);
+      isIndex[entries.at(i)] = 1;
     }
     for (let e = 0, next = m; e < n; e++) if (isIndex[e] === 0) order[next++] = e;
     return order;
@@ -213,20 +223,18 @@ export class ImageBuilder {
     if (this.sink) this.writer.spill();
   }
 
-  /** The entry whose key is `key`, or -1. Keys are compared only when both hashes match. */
-  private find(key: string | number, hash: number, check: number): number {
+  /**
+   * The entry whose key is `key`, or -1. A key is read back and compared only when its 32-bit hash
+   * matches: for a new key among n others that happens with probability about n / 2^32 (0.2 % at ten
+   * million), cheaper than keeping a second hash per entry.
+   */
+  private find(key: string | number, hash: number): number {
     const mask = this.index.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = this.index[i]!;
       if (slot === 0) return -1;
       const e = slot - 1;
-      if (
-        this.hashes.array[e] === hash &&
-        this.checks.array[e] === check &&
-        sameValueZero(this.storedKey(e), key)
-      ) {
-        return e;
-      }
+      if (this.hashes.at(e) === hash && sameValueZero(this.storedKey(e), key)) return e;
     }
   }
 
@@ -240,14 +248,14 @@ export class ImageBuilder {
 
   private place(entry: number): void {
     const mask = this.index.length - 1;
-    let i = this.hashes.array[entry]! & mask;
+    let i = this.hashes.at(entry) & mask;
     while (this.index[i] !== 0) i = (i + 1) & mask;
     this.index[i] = entry + 1;
   }
 
   /** The key of entry `e`, read back from the image (from the sink when its segment is written out). */
   private storedKey(e: number): unknown {
-    const ref = this.keys.array[e]!;
+    const ref = this.keys.at(e);
     if (ref < 0) return inlineValue(-1 - ref);
     const head = this.writer.read(ref, 8);
     const header = new DataView(head.buffer, head.byteOffset, 8);
@@ -269,41 +277,4 @@ export class ImageBuilder {
 /** A slot that is not a node: a small integer or a constant (FORMAT.md §4). */
 function inlineValue(slot: number): unknown {
   return (slot & 1) === 1 ? slot >> 1 : constantValue(slot);
-}
-
-const float = new Float64Array(1);
-const floatWords = new Uint32Array(float.buffer);
-
-/**
- * A second 32-bit hash of a key, independent of the format's: entries whose two hashes both match are
- * compared (a read-back), so with 64 bits a comparison of unequal keys is rare at any size.
- */
-function checkHash(key: string | number): number {
-  if (typeof key === 'number') {
-    if (Number.isNaN(key)) return 0x7ff80000;
-    float[0] = key === 0 ? 0 : key; // SameValueZero: -0 is 0
-    return fmix32(floatWords[1]! ^ fmix32(floatWords[0]! + 0x9e3779b9));
-  }
-  let h = 0x9747b28c;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
-  return fmix32(h);
-}
-
-/** A typed array that doubles as it fills. */
-class Growable<A extends Float64Array | Uint32Array> {
-  array: A;
-  length = 0;
-
-  constructor(private readonly Type: { new (length: number): A }) {
-    this.array = new Type(1024);
-  }
-
-  push(value: number): void {
-    if (this.length === this.array.length) {
-      const bigger = new this.Type(this.array.length * 2);
-      bigger.set(this.array);
-      this.array = bigger;
-    }
-    this.array[this.length++] = value;
-  }
 }

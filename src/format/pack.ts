@@ -1,5 +1,6 @@
 import { CowshareError, type ErrorCode } from '../errors.js';
 import { BigMap } from './big-map.js';
+import type { Indexed } from './column.js';
 import {
   BUCKET_WORDS,
   hashAddress,
@@ -193,39 +194,42 @@ export class Packer {
     if (this.strings.size > max) this.strings = new InternTable();
   }
 
-  /** A MAP or DICT node of the entries whose keys and values are written, with the keys' hashes. */
-  writeKeyed(
-    kind: Kind.Map | Kind.Dict,
-    keys: ArrayLike<Ref>,
-    values: ArrayLike<Ref>,
-    hashes: ArrayLike<number>,
-  ): Ref {
+  /**
+   * A MAP or DICT node of the entries whose keys and values are written, with the keys' hashes. Its
+   * slots are the writer's far-table tail (`ImageWriter.tailSlots`): the columns must stay unchanged
+   * until `finish`, which replays them.
+   */
+  writeKeyed(kind: Kind.Map | Kind.Dict, keys: Indexed, values: Indexed, hashes: Indexed): Ref {
     const count = keys.length;
     const address = this.node(kind, count, 2 * count + hashIndexWords(count));
     const body = this.bodyWord(address, count);
-    for (let i = 0; i < count; i++) {
-      this.setSlot(address, body + 2 * i, keys[i]!, true);
-      this.setSlot(address, body + 2 * i + 1, values[i]!, true);
-    }
-    if (count >= HASH_MIN) this.hashIndex(address, body + 2 * count, hashes);
+    this.writer.tailSlots(address, body, (visit) => {
+      for (let i = 0; i < count; i++) {
+        visit(keys.at(i));
+        visit(values.at(i));
+      }
+    });
+    if (count >= HASH_MIN) this.hashIndex(address, body + 2 * count, count, (i) => hashes.at(i));
     return address;
   }
 
-  /** An ARRAY node of the values, which are written. */
-  writeArray(values: ArrayLike<Ref>): Ref {
+  /** An ARRAY node of the values, which are written (a tail, as for `writeKeyed`). */
+  writeArray(values: Indexed): Ref {
     const count = values.length;
     const address = this.node(Kind.Array, count, count);
-    const body = this.bodyWord(address, count);
-    for (let i = 0; i < count; i++) this.setSlot(address, body + i, values[i]!, true);
+    this.writer.tailSlots(address, this.bodyWord(address, count), (visit) => {
+      for (let i = 0; i < count; i++) visit(values.at(i));
+    });
     return address;
   }
 
-  /** An OBJECT node (fewer than DICT_MIN_KEYS keys) whose values are written. */
-  writeObject(keys: readonly string[], values: ArrayLike<Ref>): Ref {
+  /** An OBJECT node (fewer than DICT_MIN_KEYS keys) whose values are written (a tail). */
+  writeObject(keys: readonly string[], values: Indexed): Ref {
     const shape = this.shape(keys);
     const address = this.node(Kind.Object, shape, keys.length);
-    const body = this.bodyWord(address, shape);
-    for (let i = 0; i < keys.length; i++) this.setSlot(address, body + i, values[i]!, true);
+    this.writer.tailSlots(address, this.bodyWord(address, shape), (visit) => {
+      for (let i = 0; i < keys.length; i++) visit(values.at(i));
+    });
     return address;
   }
 
@@ -312,15 +316,15 @@ export class Packer {
     return ((address % SEGMENT_SPAN) >>> 2) + (info >= ESCAPE ? 2 : 1);
   }
 
-  /** Stores `ref` in the slot at word `word` of the segment holding `address` (`once`: see `slotIn`). */
-  private setSlot(address: Ref, word: number, ref: Ref, once = false): void {
+  /** Stores `ref` in the slot at word `word` of the segment holding `address`. */
+  private setSlot(address: Ref, word: number, ref: Ref): void {
     if (address < SEGMENT_SPAN && ref < SEGMENT_SPAN) {
       // Both in segment 0, the common case: an inline slot or a near reference, no far table.
       this.writer.segments[0]!.words[word] = ref < 0 ? -1 - ref : ref;
       return;
     }
     const segment = segmentOf(address);
-    this.writer.segments[segment]!.words[word] = this.writer.slotIn(segment, ref, once);
+    this.writer.segments[segment]!.words[word] = this.writer.slotIn(segment, ref);
   }
 
   private number(n: number): Ref {
@@ -482,7 +486,7 @@ export class Packer {
       }
       this.setSlot(address, body + 2 * i + 1, ref);
     }
-    this.hashIndex(address, body + 2 * count, hashes);
+    this.hashIndex(address, body + 2 * count, count, (i) => hashes[i]!);
     return address;
   }
 
@@ -523,16 +527,17 @@ export class Packer {
     return node.index;
   }
 
-  /** Writes a hash index (capacity word, then buckets) at word `at` for keys with these hashes. */
-  private hashIndex(address: Ref, at: number, hashes: ArrayLike<number>): void {
+  /** Writes a hash index (capacity word, then buckets) at word `at` for `count` keys with these hashes. */
+  private hashIndex(address: Ref, at: number, count: number, hashOf: (i: number) => number): void {
     const words = this.words(address);
-    const capacity = hashCapacity(hashes.length);
+    const capacity = hashCapacity(count);
     words[at] = capacity;
     const buckets = at + 1;
-    for (let i = 0; i < hashes.length; i++) {
-      let b = homeBucket(hashes[i]!, capacity);
+    for (let i = 0; i < count; i++) {
+      const hash = hashOf(i);
+      let b = homeBucket(hash, capacity);
       while (words[buckets + BUCKET_WORDS * b + 1] !== 0) b = b + 1 === capacity ? 0 : b + 1;
-      words[buckets + BUCKET_WORDS * b] = hashes[i]!;
+      words[buckets + BUCKET_WORDS * b] = hash;
       words[buckets + BUCKET_WORDS * b + 1] = i + 1;
     }
   }
@@ -636,7 +641,7 @@ export class Packer {
       i++;
     }
     if (i !== count) throw new PackFailure('UNPACKABLE', 'the Map changed while it was being packed');
-    if (hashes) this.hashIndex(address, body + 2 * count, hashes);
+    if (hashes) this.hashIndex(address, body + 2 * count, count, (i) => hashes[i]!);
     return address;
   }
 
@@ -661,7 +666,7 @@ export class Packer {
       i++;
     }
     if (i !== count) throw new PackFailure('UNPACKABLE', 'the Set changed while it was being packed');
-    if (hashes) this.hashIndex(address, body + count, hashes);
+    if (hashes) this.hashIndex(address, body + count, count, (i) => hashes[i]!);
     return address;
   }
 

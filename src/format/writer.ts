@@ -4,6 +4,7 @@ import { crc32 } from './crc32.js';
 import type { Image } from './image.js';
 import {
   DEFAULT_SEGMENT_SIZE,
+  ESCAPE,
   FORMAT_MAJOR,
   FORMAT_MINOR,
   Header,
@@ -102,6 +103,8 @@ export class ImageWriter {
   /** Far table entries in order of first use, as global addresses, and their indices (§4). */
   private readonly farAddresses: number[] = [];
   private readonly farIndex = new AddressIndex();
+  /** The far table's last entries, not kept (`tailSlots`). */
+  private tail: { from: number; refs: Replay; count: number } | undefined;
   /** Value nodes written, for the header's informational count. */
   nodeCount = 0;
   /** With a sink: segments before this one are written out and their buffers dropped. */
@@ -161,23 +164,53 @@ export class ImageWriter {
 
   /**
    * The u32 slot that refers to `ref` from a slot stored in segment `from`. A far reference reuses the
-   * far table entry of an address referred to before. With `once` it adds an entry without looking:
-   * for slots whose targets are nearly all distinct (a streamed root's millions of entries), where the
-   * lookup's index would cost 24 bytes per entry to save nothing; the format allows an address twice.
+   * far table entry of an address referred to before.
    */
-  slotIn(from: number, ref: Ref, once = false): number {
-    if (ref < 0) return -1 - ref;
-    if (from === 0 && ref < SEGMENT_SPAN) return ref;
-    const segment = segmentOf(ref);
-    if (segment === from) return ref - segment * SEGMENT_SPAN;
-    let index = once ? undefined : this.farIndex.get(ref);
+  slotIn(from: number, ref: Ref): number {
+    const near = nearSlot(from, ref);
+    if (near !== undefined) return near;
+    this.check(this.tail === undefined, 'a far entry after the tail');
+    let index = this.farIndex.get(ref);
     if (index === undefined) {
       index = this.farAddresses.length;
       if (index > MAX_FAR_INDEX) throw new CowshareError('LIMIT', 'too many cross-segment references');
       this.farAddresses.push(ref);
-      if (!once) this.farIndex.add(ref, index);
+      this.farIndex.add(ref, index);
     }
-    return ((index << PAYLOAD_SHIFT) | Tag.Far) >>> 0;
+    return farSlot(index);
+  }
+
+  /**
+   * Fills consecutive slots from word `body` of the node at `address` with the references `refs`
+   * visits, in order, and keeps none of their far entries in memory: they are the far table's tail,
+   * which `refs` replays when the table is written. For a streamed root, whose millions of slots refer
+   * to nearly as many distinct nodes in earlier segments — a far entry each, which kept in memory would
+   * be its largest cost. The format allows an address twice in the far table. Once per writer, for the
+   * last node with far slots: `refs` must visit the same references until `finish`.
+   */
+  tailSlots(address: Ref, body: number, refs: Replay): void {
+    this.check(this.tail === undefined, 'a second tail');
+    const from = segmentOf(address);
+    const base = this.farAddresses.length;
+    let count = 0;
+    let word = body;
+    const words = this.segments[from]!.words;
+    refs((ref) => {
+      const near = nearSlot(from, ref);
+      if (near !== undefined) {
+        words[word++] = near;
+      } else {
+        if (base + count > MAX_FAR_INDEX) {
+          throw new CowshareError('LIMIT', 'too many cross-segment references');
+        }
+        words[word++] = farSlot(base + count++);
+      }
+    });
+    this.tail = { from, refs, count };
+  }
+
+  private check(ok: boolean, what: string): void {
+    if (!ok) throw new Error(`ImageWriter: ${what}`);
   }
 
   /** Writes a node header word at `address`; returns the byte offset of its body. */
@@ -213,20 +246,92 @@ export class ImageWriter {
     return this.sink!.read(this.positions[segment]! + offset, length);
   }
 
-  /** Writes a table of addresses (SHAPE_TABLE or FAR_TABLE); returns its address, or 0 when empty. */
-  writeTable(kind: Kind, addresses: readonly number[]): Ref {
-    if (addresses.length === 0) return 0;
-    const escaped = addresses.length >= 0xffffff;
-    const address = this.alloc(4 + (escaped ? 4 : 0) + 8 * addresses.length);
+  /** Writes a table of addresses (SHAPE_TABLE or FAR_TABLE) in memory; its address, or 0 when empty. */
+  private writeTable(kind: Kind, count: number, addresses: Replay): Ref {
+    if (count === 0) return 0;
+    const address = this.alloc(tableBytes(count));
     const segment = this.segments[segmentOf(address)]!;
     let word = (address % SEGMENT_SPAN) >>> 2;
-    segment.words[word++] = (kind | ((escaped ? 0xffffff : addresses.length) << 8)) >>> 0;
-    if (escaped) segment.words[word++] = addresses.length;
-    for (const a of addresses) {
+    word = tableHead(segment.words, word, kind, count);
+    addresses((a) => {
       segment.words[word++] = a % SEGMENT_SPAN;
       segment.words[word++] = segmentOf(a);
-    }
+    });
     return address;
+  }
+
+  /**
+   * With a sink: writes a table in a segment of its own straight to the sink, a piece at a time, so
+   * that a far table of tens of millions of entries is never in memory. Every segment before it is
+   * written out first (it is final: the table is the last thing written). Its address.
+   */
+  private streamTable(kind: Kind, count: number, addresses: Replay): Ref {
+    const length = align(SEGMENT_HEADER_BYTES + tableBytes(count), SEGMENT_ALIGN);
+    if (length > MAX_SEGMENT_BYTES) {
+      throw new CowshareError('LIMIT', `a table of ${count} addresses exceeds the largest segment (4 GiB)`);
+    }
+    const index = this.segments.length;
+    this.openSegment(SEGMENT_HEADER_BYTES);
+    this.spill();
+    const segment = this.current;
+    segment.release();
+    segment.length = length;
+    const sink = this.sink!;
+    let position = this.positions[index]!;
+    const piece = new Uint32Array(TABLE_PIECE_WORDS);
+    piece[SegmentHeader.Magic] = SEGMENT_MAGIC;
+    piece[SegmentHeader.Index] = index;
+    piece[SegmentHeader.Length] = length;
+    let word = tableHead(piece, SEGMENT_HEADER_BYTES >>> 2, kind, count);
+    const flush = () => {
+      const bytes = new Uint8Array(piece.buffer, 0, 4 * word);
+      sink.write(position, bytes);
+      position += bytes.length;
+      word = 0;
+    };
+    addresses((a) => {
+      if (word + 2 > TABLE_PIECE_WORDS) flush();
+      piece[word++] = a % SEGMENT_SPAN;
+      piece[word++] = segmentOf(a);
+    });
+    const padding = (length - SEGMENT_HEADER_BYTES - tableBytes(count)) >>> 2;
+    if (word + padding > TABLE_PIECE_WORDS) flush();
+    piece.fill(0, word, word + padding);
+    word += padding;
+    flush();
+    this.check(position === this.positions[index]! + length, 'a streamed table of the wrong length');
+    this.positions.push(position);
+    this.spilled = this.segments.length;
+    return index * SEGMENT_SPAN + SEGMENT_HEADER_BYTES;
+  }
+
+  /**
+   * The far table, or 0 when empty. After a tail it is a segment of its own: streamed to the sink, or
+   * built in memory the same way, so that a builder writes the same bytes with a sink and without.
+   */
+  private writeFarTable(): Ref {
+    const count = this.farAddresses.length + (this.tail?.count ?? 0);
+    const addresses: Replay = (put) => this.farAddressesInOrder(put);
+    if (count === 0) return 0;
+    if (this.tail === undefined) return this.writeTable(Kind.FarTable, count, addresses);
+    if (this.sink) return this.streamTable(Kind.FarTable, count, addresses);
+    this.openSegment(SEGMENT_HEADER_BYTES);
+    return this.writeTable(Kind.FarTable, count, addresses);
+  }
+
+  /** Visits the far table's addresses in order: those kept, then the tail's, replayed. */
+  private farAddressesInOrder(put: (address: Ref) => void): void {
+    for (const a of this.farAddresses) put(a);
+    const tail = this.tail;
+    if (tail === undefined) return;
+    let count = 0;
+    tail.refs((ref) => {
+      if (nearSlot(tail.from, ref) === undefined) {
+        put(ref);
+        count++;
+      }
+    });
+    this.check(count === tail.count, 'the tail replayed differently');
   }
 
   /**
@@ -265,14 +370,16 @@ export class ImageWriter {
 
   /** Writes the tables and every segment header's length: what the header records. */
   private close(root: Ref, shapeAddresses: readonly number[]): Closed {
-    // The root slot is interpreted in the last segment: a builder that writes its root last (a
-    // streaming Map) finds it near there; a root written first is reached through the far table.
-    const rootSegment = this.segments.length - 1;
+    // The root slot is interpreted in the root's own segment, so it is near (or inline) and adds no
+    // far entry after a tail.
+    const rootSegment = root < 0 ? 0 : segmentOf(root);
     const rootSlot = this.slotIn(rootSegment, root);
-    const shapeTable = this.writeTable(Kind.ShapeTable, shapeAddresses);
+    const shapeTable = this.writeTable(Kind.ShapeTable, shapeAddresses.length, (put) =>
+      shapeAddresses.forEach(put),
+    );
     // Writing the shape table adds no far entries (it stores addresses, not slots): the far table is
     // complete once the shape table is written.
-    const farTable = this.writeTable(Kind.FarTable, this.farAddresses);
+    const farTable = this.writeFarTable();
     const lengths = this.segments.map((s, i) => {
       if (i < this.spilled) return this.positions[i + 1]! - this.positions[i]!;
       const length = align(s.length, SEGMENT_ALIGN);
@@ -282,6 +389,33 @@ export class ImageWriter {
     return { lengths, rootSlot, rootSegment, shapeTable, farTable, nodeCount: this.nodeCount };
   }
 }
+
+/** Visits references (or addresses) in an order it repeats when called again. */
+export type Replay = (visit: (ref: Ref) => void) => void;
+
+/** The slot for `ref` from a slot in segment `from` when it needs no far entry (inline or near), else undefined. */
+function nearSlot(from: number, ref: Ref): number | undefined {
+  if (ref < 0) return -1 - ref;
+  const segment = segmentOf(ref);
+  if (segment === from) return ref - segment * SEGMENT_SPAN;
+  return undefined;
+}
+
+const farSlot = (index: number): number => ((index << PAYLOAD_SHIFT) | Tag.Far) >>> 0;
+
+/** Bytes of a SHAPE_TABLE or FAR_TABLE node of `count` addresses. */
+const tableBytes = (count: number): number => 4 + (count >= ESCAPE ? 4 : 0) + 8 * count;
+
+/** Writes a table node's header (and escaped count) at `word` of `words`; the word after. */
+function tableHead(words: Uint32Array, word: number, kind: Kind, count: number): number {
+  const escaped = count >= ESCAPE;
+  words[word++] = (kind | ((escaped ? ESCAPE : count) << 8)) >>> 0;
+  if (escaped) words[word++] = count;
+  return word;
+}
+
+/** Words a streamed table is written in (1 MiB). */
+const TABLE_PIECE_WORDS = 1 << 18;
 
 /** What the image header records of a finished writer. */
 interface Closed {
