@@ -26,7 +26,7 @@ export const pack: Command = {
   usage: `Usage: cowshare pack <input|-> -o <out.cow> [--format json|ndjson|csv] [--key FIELD] [--typed]
 
 Reads the input as a stream and writes an image file: memory stays bounded by one record and one
-segment, plus what the root needs per record (about 115 bytes at the end), however large the input.
+segment, plus what the root needs per record (about 40 bytes), however large the input.
 
   JSON     a top-level array becomes an array; a top-level object becomes an object
   NDJSON   one JSON value per line (blank lines skipped) becomes an array
@@ -69,11 +69,13 @@ Options:
     let builder: ImageFileBuilder | undefined;
     let shown = 0;
     try {
-      for await (const item of input.items()) {
+      for await (const batch of input.batches()) {
         builder ??= new ImageFileBuilder(output, key !== undefined ? 'map' : input.root);
-        if (key !== undefined) builder.set(keyOf(item.value, key, name, item.line), item.value);
-        else if (input.root === 'object') builder.set(item.key!, item.value);
-        else builder.push(item.value);
+        for (const item of batch) {
+          if (key !== undefined) builder.set(keyOf(item.value, key, name, item.line), item.value);
+          else if (input.root === 'object') builder.set(item.key!, item.value);
+          else builder.push(item.value);
+        }
         if (input.bytes !== shown) {
           // Once per chunk read, not per record: formatting the line costs more than a small record.
           shown = input.bytes;

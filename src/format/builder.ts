@@ -91,7 +91,8 @@ export class ImageBuilder {
     }
     // Map#set stores the key -0 as 0 (its keys compare by SameValueZero): so must a 'map' root.
     if (key === 0) key = 0;
-    const path = this.root === 'map' ? `$.get(${JSON.stringify(key)})` : `$${propertyPart(String(key))}`;
+    const path = () =>
+      this.root === 'map' ? `$.get(${JSON.stringify(key)})` : `$${propertyPart(String(key))}`;
     const hash = hashPrimitive(key)!;
     const found = this.find(key, hash);
     if (found >= 0) {
@@ -120,7 +121,8 @@ export class ImageBuilder {
   /** Appends `value` to an 'array' root. */
   push(value: unknown): this {
     this.check(this.root === 'array', 'push', `use set on a '${this.root}' root`);
-    this.values.push(this.encodeEntry(value, `$[${this.values.length}]`));
+    const index = this.values.length;
+    this.values.push(this.encodeEntry(value, () => `$[${index}]`));
     this.afterEntry();
     return this;
   }
@@ -130,7 +132,7 @@ export class ImageBuilder {
    * their containers were remembered before their slots were filled, so a later entry that reached
    * one of them again (the same object, retried) would refer to a node with empty slots.
    */
-  private encodeEntry(value: unknown, path: string): Ref {
+  private encodeEntry(value: unknown, path: () => string): Ref {
     try {
       return this.packer.encodeAt(value, path);
     } catch (error) {

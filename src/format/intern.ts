@@ -43,6 +43,14 @@ export class InternTable {
     if (++this.count * 2 > this.hashes.length) this.grow();
   }
 
+  /** Forgets every string, keeping the capacity: a table that filled once fills again. */
+  clear(): void {
+    this.hashes.fill(0);
+    this.addresses.fill(0);
+    this.strings.fill(undefined);
+    this.count = 0;
+  }
+
   /** Doubles the table, keeping the load at most 1/2. */
   private grow(): void {
     const { hashes, addresses, strings } = this;

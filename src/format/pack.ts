@@ -133,7 +133,7 @@ const OBJECTS_PER_MAP = 2 ** 23;
  */
 export class Packer {
   /** Every string written, by its address: each distinct string is stored once (see `limitStrings`). */
-  private strings = new InternTable();
+  private readonly strings = new InternTable();
   /**
    * Every object written, by its address: shared references and cycles are stored once. A V8 Map holds
    * at most 2^24 entries, and a dictionary of 9 million records with a tags array each is past that:
@@ -165,12 +165,15 @@ export class Packer {
 
   // --- Streaming (builder.ts) -------------------------------------------------------------------
 
-  /** `encode`, with a refusal as a CowshareError whose path starts with `path`. */
-  encodeAt(value: unknown, path: string): Ref {
+  /**
+   * `encode`, with a refusal as a CowshareError whose path starts with `path()`: made only then, as
+   * formatting a path for every streamed entry costs more than packing a small one.
+   */
+  encodeAt(value: unknown, path: () => string): Ref {
     try {
       return this.encode(value);
     } catch (error) {
-      if (error instanceof PackFailure) throw error.toError(path);
+      if (error instanceof PackFailure) throw error.toError(path());
       throw error;
     }
   }
@@ -180,18 +183,19 @@ export class Packer {
    * remembering them would hold every input value in memory.
    */
   forgetObjects(): void {
-    this.objects.clear();
+    // A new Map is cheaper than clearing one (V8's clear allocates a new table anyway).
+    if (this.objects.size !== 0) this.objects = new Map();
     this.olderObjects.length = 0;
-    this.views.clear();
+    if (this.views.size !== 0) this.views.clear();
   }
 
   /**
-   * Starts a new intern table once `max` distinct strings are in this one, which holds every one of
-   * them in memory. Strings seen again after that are stored again: a valid image (FORMAT.md §8),
+   * Empties the intern table once `max` distinct strings are in it (it holds every one of them in
+   * memory). Strings seen again after that are stored again: a valid image (FORMAT.md §8),
    * slightly larger, written in bounded memory.
    */
   limitStrings(max: number): void {
-    if (this.strings.size > max) this.strings = new InternTable();
+    if (this.strings.size > max) this.strings.clear();
   }
 
   /**
