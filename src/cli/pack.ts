@@ -26,7 +26,7 @@ export const pack: Command = {
   usage: `Usage: cowshare pack <input|-> -o <out.cow> [--format json|ndjson|csv] [--key FIELD] [--typed]
 
 Reads the input as a stream and writes an image file: memory stays bounded by one record and one
-segment, plus what the root needs per record (about 40 bytes), however large the input.
+segment, plus what the root needs per record (about 45 bytes), however large the input.
 
   JSON     a top-level array becomes an array; a top-level object becomes an object
   NDJSON   one JSON value per line (blank lines skipped) becomes an array
