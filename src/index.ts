@@ -2,6 +2,7 @@
  * cowshare: build big read-only data once; every worker thread and process reads it in place.
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
+export { type Draft, fork, snapshot } from './cow/fork.js';
 export { CowshareError, type ErrorCode } from './errors.js';
 export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';
 export type { Image } from './format/image.js';

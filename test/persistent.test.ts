@@ -136,8 +136,19 @@ const ropeOp = fc.oneof(
       count: fc.oneof(fc.nat(4), fc.nat(400)),
     }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('fill' as const),
+      at: fc.nat(),
+      count: fc.oneof(fc.nat(3), fc.nat(5000)),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('fork' as const) }) },
 );
+
+/** The value of filled elements: no base element or written value is a fraction. */
+const FILL = 0.5;
 
 function assertRope(rope: Rope<number>, model: number[]): void {
   assert.equal(rope.length, model.length);
@@ -150,8 +161,8 @@ describe('Rope: a persistent array over a base', () => {
     fc.assert(
       fc.property(fc.nat(3000), fc.array(ropeOp, { maxLength: 60 }), (baseLength, ops) => {
         const base = Array.from({ length: baseLength }, (_, i) => -i - 1);
-        let rope = Rope.over(baseLength, (i) => base[i]!);
-        const model = base.slice();
+        let rope = Rope.over(baseLength, (i) => base[i]!, FILL);
+        let model = base.slice();
         let epoch = new Epoch();
         const kept: [Rope<number>, number[]][] = [];
         for (const step of ops) {
@@ -163,6 +174,10 @@ describe('Rope: a persistent array over a base', () => {
             const at = step.at % model.length;
             rope = rope.set(at, step.value, epoch);
             model[at] = step.value;
+          } else if (step.op === 'fill') {
+            const at = step.at % (model.length + 1);
+            rope = rope.insertFill(at, step.count, epoch);
+            model = [...model.slice(0, at), ...new Array<number>(step.count).fill(FILL), ...model.slice(at)];
           } else if (step.op === 'insert') {
             const at = step.at % (model.length + 1);
             rope = rope.insert(at, step.values, epoch);
@@ -183,10 +198,14 @@ describe('Rope: a persistent array over a base', () => {
 
   test('a write to a 1M-element base reads only its window of the base, and the base stays a run', () => {
     let reads = 0;
-    const rope = Rope.over(1_000_000, (i) => {
-      reads++;
-      return i;
-    });
+    const rope = Rope.over(
+      1_000_000,
+      (i) => {
+        reads++;
+        return i;
+      },
+      FILL,
+    );
     const written = rope.set(500_000, -1, new Epoch());
     assert.ok(reads <= 32, `${reads} base reads for one write`);
     assert.equal(written.get(500_000), -1);
@@ -198,10 +217,14 @@ describe('Rope: a persistent array over a base', () => {
 
   test('10,000 removals at the front and appends at the end of 100,000 elements read no base element', () => {
     let reads = 0;
-    let rope = Rope.over(100_000, (i) => {
-      reads++;
-      return i;
-    });
+    let rope = Rope.over(
+      100_000,
+      (i) => {
+        reads++;
+        return i;
+      },
+      FILL,
+    );
     const epoch = new Epoch();
     const model = Array.from({ length: 100_000 }, (_, i) => i);
     for (let k = 0; k < 10_000; k++) {
@@ -218,6 +241,7 @@ describe('Rope: a persistent array over a base', () => {
     const rope = Rope.of(
       Array.from({ length: 300 }, (_, i) => i),
       new Epoch(),
+      FILL,
     );
     const seen: number[] = [];
     rope.scan((value) => {
@@ -229,7 +253,7 @@ describe('Rope: a persistent array over a base', () => {
 
   test('removing everything leaves an empty rope that takes inserts', () => {
     const epoch = new Epoch();
-    let rope = Rope.over(5000, (i) => i);
+    let rope = Rope.over(5000, (i) => i, FILL);
     rope = rope.remove(0, 5000, epoch);
     assert.equal(rope.length, 0);
     rope = rope.insert(0, [1, 2], epoch);

@@ -20,16 +20,25 @@ export class Rope<V> {
     private readonly owner: Epoch | undefined,
     /** Element `i` of the base, for the runs. */
     private readonly readBase: (index: number) => V,
+    private readonly fill: V,
   ) {}
 
-  /** The sequence of the base's first `length` elements, as one run. */
-  static over<V>(length: number, readBase: (index: number) => V): Rope<V> {
-    return new Rope<V>(length === 0 ? new Chunk(undefined, []) : new Run(0, length), undefined, readBase);
+  /**
+   * The sequence of the base's first `length` elements, as one run. `fill` is the value of the
+   * elements `insertFill` adds (an array's hole).
+   */
+  static over<V>(length: number, readBase: (index: number) => V, fill: V): Rope<V> {
+    return new Rope<V>(
+      length === 0 ? new Chunk(undefined, []) : new Run(0, length),
+      undefined,
+      readBase,
+      fill,
+    );
   }
 
   /** A rope of `values` (taken, not copied: the caller gives them up), owned by `epoch`. */
-  static of<V>(values: V[], epoch: Epoch): Rope<V> {
-    const rope = new Rope<V>(new Chunk(epoch, []), epoch, noBase);
+  static of<V>(values: V[], epoch: Epoch, fill: V): Rope<V> {
+    const rope = new Rope<V>(new Chunk(epoch, []), epoch, noBase, fill);
     return rope.insert(0, values, epoch);
   }
 
@@ -47,9 +56,14 @@ export class Rope<V> {
       } else if (node instanceof Chunk) {
         return node.values[i]!;
       } else {
-        return this.readBase(node.start + i);
+        return this.read(node, i);
       }
     }
+  }
+
+  /** Element `i` of a run. */
+  private read(run: Run, i: number): V {
+    return run.start === FILL ? this.fill : this.readBase(run.start + i);
   }
 
   /** Calls `visit` on elements `from` (≥ 0) to the end, in order, until it returns false. */
@@ -65,7 +79,7 @@ export class Rope<V> {
       }
       const length = sizeOf(node);
       for (let i = Math.max(0, from - offset); i < length; i++) {
-        const value = node instanceof Chunk ? node.values[i]! : this.readBase(node.start + i);
+        const value = node instanceof Chunk ? node.values[i]! : this.read(node, i);
         if (visit(value, offset + i) === false) return false;
       }
       return true;
@@ -93,6 +107,15 @@ export class Rope<V> {
     return this.changed(this.replaced(this.insertIn(this.root, i, values, epoch), epoch), epoch);
   }
 
+  /** The rope with `count` fill values inserted before element `i`, in O(log n) whatever `count`. */
+  insertFill(i: number, count: number, epoch: Epoch): Rope<V> {
+    if (count === 0) return this;
+    return this.changed(
+      this.replaced(this.insertIn(this.root, i, new Run(FILL, count), epoch), epoch),
+      epoch,
+    );
+  }
+
   /** The rope without elements `i` to `i + count` (within `length`). */
   remove(i: number, count: number, epoch: Epoch): Rope<V> {
     if (count === 0) return this;
@@ -109,7 +132,7 @@ export class Rope<V> {
       this.root = root;
       return this;
     }
-    return new Rope(root, epoch, this.readBase);
+    return new Rope(root, epoch, this.readBase, this.fill);
   }
 
   /** One node for the nodes that replace the root: groups of INNER_MAX under new levels. */
@@ -130,22 +153,34 @@ export class Rope<V> {
       chunk.values[i] = value;
       return [chunk];
     }
-    // A run: the aligned window around i becomes a chunk, the rest stays runs.
-    const base = node.start + i;
-    const from = Math.max(node.start, base - (base % WINDOW));
-    const to = Math.min(node.start + node.length, from + WINDOW);
+    // A run: the window around i (aligned in the base, so that neighbouring writes share one) becomes
+    // a chunk; the rest stays runs.
+    const aligned = node.start === FILL ? i : node.start + i;
+    const from = Math.max(0, i - (aligned % WINDOW));
+    const to = Math.min(node.length, from + WINDOW);
     const values = new Array<V>(to - from);
-    for (let k = from; k < to; k++) values[k - from] = k === base ? value : this.readBase(k);
+    for (let k = from; k < to; k++) values[k - from] = k === i ? value : this.read(node, k);
     return runsAround(node, from, to, [new Chunk(epoch, values)]);
   }
 
-  private insertIn(node: Node<V>, i: number, values: readonly V[], epoch: Epoch): Node<V>[] {
+  /** Inserts `values`, or the leaf of a fill run. */
+  private insertIn(node: Node<V>, i: number, values: readonly V[] | Run, epoch: Epoch): Node<V>[] {
     if (node instanceof Inner) {
       // Position i is in child c, or at the end of the last child.
       let c = 0;
       let offset = 0;
       while (c < node.children.length - 1 && i >= offset + node.sizes[c]!) offset += node.sizes[c++]!;
       return this.within(node, c, this.insertIn(node.children[c]!, i - offset, values, epoch), epoch);
+    }
+    if (values instanceof Run) {
+      if (node instanceof Run) return runsAround(node, i, i, [values]);
+      const left = node.values.slice(0, i);
+      const right = node.values.slice(i);
+      return [
+        ...(left.length > 0 ? [new Chunk(epoch, left)] : []),
+        values,
+        ...(right.length > 0 ? [new Chunk(epoch, right)] : []),
+      ];
     }
     if (node instanceof Chunk) {
       const all = node.values.slice(0, i).concat(values, node.values.slice(i));
@@ -156,8 +191,7 @@ export class Rope<V> {
       }
       return chunks(all, epoch);
     }
-    const at = node.start + i;
-    return runsAround(node, at, at, chunks(values.slice(), epoch));
+    return runsAround(node, i, i, chunks(values.slice(), epoch));
   }
 
   /** The nodes (none, one or more, of the depth of `node`) left of `node` after the removal. */
@@ -192,7 +226,7 @@ export class Rope<V> {
       chunk.values.splice(i, count);
       return chunk.values.length === 0 ? [] : [chunk];
     }
-    return runsAround(node, node.start + i, node.start + i + count, []);
+    return runsAround(node, i, i + count, []);
   }
 
   /** `node` with child `c` replaced by `nodes`, as one node or several (when it grew past INNER_MAX). */
@@ -227,13 +261,23 @@ class Chunk<V> {
   }
 }
 
-/** Base elements `start` to `start + length`. Never changed; a run is never empty. */
+/**
+ * Base elements `start` to `start + length`, or (`start` FILL) `length` fill values. Never changed; a
+ * run is never empty.
+ */
 class Run {
   constructor(
     readonly start: number,
     readonly length: number,
   ) {}
+
+  /** Elements `offset` to `offset + length` of this run. */
+  part(offset: number, length: number): Run {
+    return new Run(this.start === FILL ? FILL : this.start + offset, length);
+  }
 }
+
+const FILL = -1;
 
 class Inner<V> {
   constructor(
@@ -276,13 +320,12 @@ function offsetOf<V>(node: Inner<V>, c: number): number {
   return offset;
 }
 
-/** The leaves replacing `run` when its base elements `from` to `to` give way to `middle`. */
+/** The leaves replacing `run` when its elements `from` to `to` give way to `middle`. */
 function runsAround<V>(run: Run, from: number, to: number, middle: Node<V>[]): Node<V>[] {
   const nodes: Node<V>[] = [];
-  if (from > run.start) nodes.push(new Run(run.start, from - run.start));
+  if (from > 0) nodes.push(run.part(0, from));
   nodes.push(...middle);
-  const end = run.start + run.length;
-  if (end > to) nodes.push(new Run(to, end - to));
+  if (run.length > to) nodes.push(run.part(to, run.length - to));
   return nodes;
 }
 

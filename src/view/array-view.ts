@@ -8,7 +8,7 @@ import { type Layout, layoutOf } from './object-view.js';
 
 const HOLE = constantSlot(Const.Hole);
 /** What `extra` returns for a name that is not a non-index property. */
-const NO_EXTRA: unique symbol = Symbol('no extra');
+export const NO_EXTRA: unique symbol = Symbol('no extra');
 /** Marks "no element here" (a hole, or past the end); never a valid slot, since slot 0 is invalid. */
 const NONE = 0;
 
@@ -47,13 +47,18 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   protected abstract slotAt(i: number): number;
   /** The indices that hold an element, ascending. */
   protected abstract indices(): Iterable<number>;
-  /** The value of the non-index property `key`, or NO_EXTRA. */
-  protected extra(_key: string): unknown {
+  /** The value of the non-index property `key`, or NO_EXTRA. Public, like the two below, for drafts. */
+  extra(_key: string): unknown {
     return NO_EXTRA;
   }
   /** The names of the non-index properties. */
-  protected extraKeys(): readonly string[] {
+  extraKeys(): readonly string[] {
     return [];
+  }
+
+  /** Whether element `i` exists: below `length` and not a hole. */
+  hasElement(i: number): boolean {
+    return i < this.length && this.slotAt(i) !== NONE;
   }
 
   element(i: number): unknown {
@@ -77,7 +82,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   has(_target: unknown[], key: string | symbol): boolean {
     if (typeof key === 'string') {
       const i = toIndex(key);
-      if (i >= 0) return i < this.length && this.slotAt(i) !== NONE;
+      if (i >= 0) return this.hasElement(i);
       if (key === 'length' || this.extra(key) !== NO_EXTRA) return true;
     }
     return key in Array.prototype;
@@ -222,7 +227,7 @@ class SparseHandler extends ArrayHandler {
     for (let k = 0; k < this.count; k++) yield words[this.pairs + 2 * k]!;
   }
 
-  protected override extra(key: string): unknown {
+  override extra(key: string): unknown {
     const extras = this.extras;
     const i = extras === undefined ? -1 : extras.layout.keys.indexOf(key);
     if (i < 0) return NO_EXTRA;
@@ -231,7 +236,7 @@ class SparseHandler extends ArrayHandler {
     return readSlot(this.reader, extras!.segment, this.reader.words[extras!.segment]![word]!);
   }
 
-  protected override extraKeys(): readonly string[] {
+  override extraKeys(): readonly string[] {
     return this.extras?.layout.keys.keys() ?? [];
   }
 }

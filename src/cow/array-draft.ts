@@ -1,0 +1,377 @@
+import { INSPECT, inspectArray } from '../view/inspect.js';
+import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex } from './base.js';
+import type { Branch } from './branch.js';
+import { DRAFT, draftOf, NodeDraft, type NodeState } from './draft-node.js';
+import type { Epoch } from './epoch.js';
+import type { NodeKey } from './node-key.js';
+import { DELETED, Props } from './props.js';
+import { Rope } from './rope.js';
+
+/** An array's changes in one branch: its elements (HOLE for a hole) and its named extras. */
+class ArrayState implements NodeState {
+  constructor(
+    readonly owner: Epoch,
+    public items: Rope<unknown>,
+    readonly extras: Props,
+  ) {}
+}
+
+/** Arrays are at most 2^32 − 1 long. */
+const MAX_LENGTH = 2 ** 32 - 1;
+
+/**
+ * The draft of an array: a Proxy over an array (so `Array.isArray` holds and every Array.prototype
+ * method works through the traps), whose elements are a Rope over the base (rope.ts): a write copies
+ * a small window, never the array; push, pop, shift, unshift and splice are O(log n + k). The
+ * mutating methods are the draft's own (below), the others Array.prototype's.
+ */
+class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]> {
+  private readonly base: ArrayBase;
+
+  constructor(branch: Branch, key: NodeKey, carrier: object) {
+    super(branch, key, carrier);
+    this.base = arrayBase(carrier as unknown[]);
+  }
+
+  protected fresh(epoch: Epoch): ArrayState {
+    const base = this.base;
+    return new ArrayState(
+      epoch,
+      Rope.over(base.length, (i) => base.at(i), HOLE),
+      Props.empty(),
+    );
+  }
+
+  protected copy(state: ArrayState, epoch: Epoch): ArrayState {
+    return new ArrayState(epoch, state.items, state.extras.copy());
+  }
+
+  get length(): number {
+    return this.state === undefined ? this.base.length : this.state.items.length;
+  }
+
+  /** Element `i` as stored (HOLE for a hole or past the end). */
+  at(i: number): unknown {
+    if (i >= this.length) return HOLE;
+    return this.state === undefined ? this.base.at(i) : this.state.items.get(i);
+  }
+
+  /** Element `i` as a reader sees it. */
+  element(i: number): unknown {
+    const value = this.at(i);
+    return value === HOLE ? undefined : this.branch.out(value);
+  }
+
+  private extra(key: string): unknown {
+    return this.state === undefined
+      ? this.base.extras.get(key)
+      : this.state.extras.get(this.base.extras, key);
+  }
+
+  get(_target: unknown[], key: string | symbol, receiver: unknown): unknown {
+    if (typeof key === 'string') {
+      const i = toIndex(key);
+      if (i >= 0) return this.element(i);
+      if (key === 'length') return this.length;
+      const value = this.extra(key);
+      if (value !== ABSENT) return this.branch.out(value);
+      const method = METHODS.get(key);
+      if (method !== undefined) return method;
+    } else if (key === DRAFT) return this;
+    else if (key === Symbol.iterator) return METHODS.get('values');
+    return Reflect.get(Array.prototype, key, receiver);
+  }
+
+  set(_target: unknown[], key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'symbol') throw new TypeError('cowshare: a draft has no symbol-keyed properties');
+    const i = toIndex(key);
+    if (i >= 0) this.setElement(i, this.branch.in(value));
+    else if (key === 'length') this.setLength(value);
+    else {
+      const stored = this.branch.in(value);
+      this.branch.beginWrite('array');
+      if (!Object.is(this.extra(key), stored)) {
+        this.writable('array').extras.set(this.base.extras, key, stored, this.branch.epoch);
+      }
+    }
+    return true;
+  }
+
+  setElement(i: number, stored: unknown): void {
+    this.branch.beginWrite('array');
+    const length = this.length;
+    if (i < length) {
+      if (Object.is(this.at(i), stored)) return;
+      const state = this.writable('array');
+      state.items = state.items.set(i, stored, this.branch.epoch);
+    } else {
+      const state = this.writable('array');
+      const epoch = this.branch.epoch;
+      state.items = state.items.insertFill(length, i - length, epoch).insert(i, [stored], epoch);
+    }
+  }
+
+  setLength(value: unknown): void {
+    const length = Number(value);
+    if (!Number.isInteger(length) || length < 0 || length > MAX_LENGTH)
+      throw new RangeError('Invalid array length');
+    this.branch.beginWrite('array');
+    const now = this.length;
+    if (length === now) return;
+    const state = this.writable('array');
+    const epoch = this.branch.epoch;
+    state.items =
+      length < now
+        ? state.items.remove(length, now - length, epoch)
+        : state.items.insertFill(now, length - now, epoch);
+  }
+
+  deleteProperty(_target: unknown[], key: string | symbol): boolean {
+    if (typeof key === 'symbol') return true;
+    const i = toIndex(key);
+    if (i >= 0) {
+      if (this.at(i) !== HOLE) this.setElement(i, HOLE);
+      else this.branch.beginWrite('array');
+      return true;
+    }
+    if (key === 'length') return false; // non-configurable, as on every array
+    this.branch.beginWrite('array');
+    if (this.extra(key) !== ABSENT)
+      this.writable('array').extras.set(this.base.extras, key, DELETED, this.branch.epoch);
+    return true;
+  }
+
+  has(_target: unknown[], key: string | symbol): boolean {
+    if (typeof key === 'string') {
+      const i = toIndex(key);
+      if (i >= 0) return this.at(i) !== HOLE;
+      if (key === 'length' || this.extra(key) !== ABSENT) return true;
+    }
+    return key in Array.prototype;
+  }
+
+  ownKeys(): string[] {
+    const keys: string[] = [];
+    if (this.state === undefined) {
+      for (let i = 0; i < this.base.length; i++) if (this.base.at(i) !== HOLE) keys.push(String(i));
+    } else {
+      this.state.items.scan((value, i) => {
+        if (value !== HOLE) keys.push(String(i));
+        return true;
+      });
+    }
+    keys.push('length');
+    const extras =
+      this.state === undefined ? this.base.extras.keys() : this.state.extras.keys(this.base.extras);
+    keys.push(...extras);
+    return keys;
+  }
+
+  getOwnPropertyDescriptor(_target: unknown[], key: string | symbol): PropertyDescriptor | undefined {
+    if (typeof key !== 'string') return undefined;
+    const writable = !this.branch.frozen;
+    // `length` is non-configurable on the target, so it must be reported so (a Proxy invariant).
+    if (key === 'length')
+      return { value: this.length, writable: true, enumerable: false, configurable: false };
+    const i = toIndex(key);
+    const value = i >= 0 ? this.at(i) : this.extra(key);
+    if (value === HOLE || value === ABSENT) return undefined;
+    return { value: this.branch.out(value), writable, enumerable: true, configurable: true };
+  }
+
+  defineProperty(target: unknown[], key: string | symbol, descriptor: PropertyDescriptor): boolean {
+    if ('get' in descriptor || 'set' in descriptor || !('value' in descriptor)) {
+      throw new TypeError('cowshare: a draft holds data properties only');
+    }
+    return this.set(target, key, descriptor.value);
+  }
+
+  getPrototypeOf(): object {
+    return Array.prototype;
+  }
+
+  setPrototypeOf(): boolean {
+    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
+  }
+
+  preventExtensions(): boolean {
+    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
+  }
+
+  /** Every element as a reader sees it, holes as holes: for the methods that must see them all. */
+  plain(): unknown[] {
+    const values = new Array<unknown>(this.length);
+    const visit = (value: unknown, i: number) => {
+      if (value !== HOLE) values[i] = this.branch.out(value);
+      return true;
+    };
+    if (this.state === undefined) for (let i = 0; i < this.base.length; i++) visit(this.base.at(i), i);
+    else this.state.items.scan(visit);
+    return values;
+  }
+
+  /** Replaces every element with those of `values` (holes as holes), stored. */
+  replaceAll(values: readonly unknown[]): void {
+    const stored = new Array<unknown>(values.length);
+    for (let i = 0; i < values.length; i++) stored[i] = i in values ? this.branch.in(values[i]) : HOLE;
+    const state = this.writable('array');
+    state.items = Rope.of(stored, this.branch.epoch, HOLE);
+  }
+
+  /** Removes `count` elements at `start` and inserts `values` (stored) there; the removed elements. */
+  splice(start: number, count: number, values: readonly unknown[]): unknown[] {
+    this.branch.beginWrite('array');
+    const removed = new Array<unknown>(count);
+    for (let k = 0; k < count; k++) {
+      const value = this.at(start + k);
+      if (value !== HOLE) removed[k] = this.branch.out(value);
+    }
+    if (count === 0 && values.length === 0) return removed;
+    if (this.length - count + values.length > MAX_LENGTH) throw new RangeError('Invalid array length');
+    const state = this.writable('array');
+    const epoch = this.branch.epoch;
+    const stored = values.map((value) => this.branch.in(value));
+    state.items = state.items.remove(start, count, epoch).insert(start, stored, epoch);
+    return removed;
+  }
+}
+
+/** A canonical array index, or -1. */
+function toIndex(key: string): number {
+  return isIndex(key) ? Number(key) : -1;
+}
+
+/** ToIntegerOrInfinity, then clamped to [0, length] counting from the end when negative (as splice does). */
+function relative(value: unknown, length: number, otherwise: number): number {
+  if (value === undefined) return otherwise;
+  const n = Math.trunc(Number(value)) || 0;
+  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+}
+
+/** The draft behind `this` of a method, or undefined when it was called on something else. */
+function self(value: unknown): ArrayDraft | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const draft = draftOf(value);
+  return draft instanceof ArrayDraft ? draft : undefined;
+}
+
+/**
+ * The mutating methods, done on the rope instead of element by element through the traps (which
+ * would make shift on a 100k-element array 100k writes); each falls back to Array.prototype's when
+ * called on something that is not an array draft. And `values`, the iterator, which skips the traps.
+ */
+const METHODS = new Map<string, (this: unknown[], ...args: never[]) => unknown>(
+  Object.entries({
+    push(this: unknown[], ...items: unknown[]): number {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.push.apply(this, items);
+      draft.splice(draft.length, 0, items);
+      return draft.length;
+    },
+    pop(this: unknown[]): unknown {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.pop.call(this);
+      if (draft.length === 0) {
+        draft.setLength(0);
+        return undefined;
+      }
+      return draft.splice(draft.length - 1, 1, [])[0];
+    },
+    shift(this: unknown[]): unknown {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.shift.call(this);
+      if (draft.length === 0) {
+        draft.setLength(0);
+        return undefined;
+      }
+      return draft.splice(0, 1, [])[0];
+    },
+    unshift(this: unknown[], ...items: unknown[]): number {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.unshift.apply(this, items);
+      draft.splice(0, 0, items);
+      return draft.length;
+    },
+    splice(this: unknown[], ...args: unknown[]): unknown[] {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.splice.apply(this, args as [number, number]);
+      const length = draft.length;
+      const start = relative(args[0], length, 0);
+      const count =
+        args.length === 0
+          ? 0
+          : args.length === 1
+            ? length - start
+            : Math.min(Math.max(Math.trunc(Number(args[1])) || 0, 0), length - start);
+      return draft.splice(start, count, args.slice(2));
+    },
+    fill(this: unknown[], value: unknown, from?: unknown, to?: unknown): unknown[] {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.fill.call(this, value, from as number, to as number);
+      const length = draft.length;
+      const stored = draft.branch.in(value);
+      draft.branch.beginWrite('array');
+      for (let i = relative(from, length, 0), end = relative(to, length, length); i < end; i++)
+        draft.setElement(i, stored);
+      return this;
+    },
+    copyWithin(this: unknown[], target: unknown, from?: unknown, to?: unknown): unknown[] {
+      const draft = self(this);
+      if (draft === undefined)
+        return Array.prototype.copyWithin.call(this, target as number, from as number, to as number);
+      const length = draft.length;
+      const at = relative(target, length, 0);
+      const start = relative(from, length, 0);
+      const count = Math.min(relative(to, length, length) - start, length - at);
+      draft.branch.beginWrite('array');
+      const moved = Array.from({ length: Math.max(count, 0) }, (_, k) => draft.at(start + k));
+      for (let k = 0; k < moved.length; k++) draft.setElement(at + k, moved[k]);
+      return this;
+    },
+    reverse(this: unknown[]): unknown[] {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.reverse.call(this);
+      draft.branch.beginWrite('array');
+      draft.replaceAll(draft.plain().reverse());
+      return this;
+    },
+    sort(this: unknown[], compare?: (a: unknown, b: unknown) => number): unknown[] {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.sort.call(this, compare);
+      if (compare !== undefined && typeof compare !== 'function') {
+        throw new TypeError('The comparison function must be either a function or undefined');
+      }
+      draft.branch.beginWrite('array');
+      draft.replaceAll(draft.plain().sort(compare));
+      return this;
+    },
+    values(this: unknown[]): IterableIterator<unknown> {
+      const draft = self(this);
+      if (draft === undefined) return Array.prototype.values.call(this);
+      return new ElementIterator(draft);
+    },
+  }),
+);
+
+class ElementIterator implements IterableIterator<unknown> {
+  private i = 0;
+
+  constructor(private readonly draft: ArrayDraft) {}
+
+  next(): IteratorResult<unknown, undefined> {
+    const i = this.i;
+    if (i >= this.draft.length) return { done: true, value: undefined };
+    this.i = i + 1;
+    return { done: false, value: this.draft.element(i) };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+const TARGET: unknown[] = Object.defineProperty([], INSPECT, { value: inspectArray, configurable: true });
+
+export function arrayDraft(branch: Branch, carrier: object, key: NodeKey): unknown[] {
+  return new Proxy(TARGET, new ArrayDraft(branch, key, carrier));
+}

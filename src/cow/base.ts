@@ -1,0 +1,205 @@
+import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
+import type { Reader } from '../format/reader.js';
+import { segmentOfAddress } from '../format/reader.js';
+import { NO_EXTRA } from '../view/array-view.js';
+import { readSlot } from '../view/decode.js';
+import { type Layout, layoutOf } from '../view/object-view.js';
+
+/**
+ * The read side of a draft: what it shows of its base until it is written. A base container is a
+ * plain JS value, an image view (read straight from the image, through the node it shows), or a
+ * snapshot's facade (read through its traps: it behaves as a plain read-only value).
+ *
+ * `ABSENT` is what a read of a missing property or element returns, so that `undefined` stays a value.
+ */
+export const ABSENT: unique symbol = Symbol('cowshare.absent');
+/** A hole of a sparse array, as an element value. */
+export const HOLE: unique symbol = Symbol('cowshare.hole');
+
+/** The containers a draft can stand for; everything else is returned from a draft as it is. */
+export type ContainerKind = 'object' | 'array' | 'map' | 'set' | 'date';
+
+const tagOf = Object.prototype.toString;
+
+/** The kind of draft `value` (an object) gets, or undefined for values a draft returns as they are. */
+export function containerKind(value: object): ContainerKind | undefined {
+  if (Array.isArray(value)) return 'array';
+  // Views and snapshot facades of Maps and Sets are not real Maps: their toStringTag says what they are.
+  switch (tagOf.call(value)) {
+    case '[object Object]':
+      return typeof value === 'function' ? undefined : 'object';
+    case '[object Map]':
+      return 'map';
+    case '[object Set]':
+      return 'set';
+    case '[object Date]':
+      return 'date';
+    default:
+      return undefined;
+  }
+}
+
+/** Own properties of a base object. */
+export interface ObjectBase {
+  /** The value of own property `key`, or ABSENT. */
+  get(key: string): unknown;
+  /** Whether `key` is an own property (without decoding its value). */
+  has(key: string): boolean;
+  /** Own enumerable string keys, in `Object.keys` order. */
+  keys(): readonly string[];
+}
+
+export function objectBase(value: object): ObjectBase {
+  const node = nodeOf(value);
+  if (node !== undefined) return new ImageObject(node);
+  return new PlainObject(value as Record<string, unknown>);
+}
+
+class PlainObject implements ObjectBase {
+  constructor(private readonly o: Record<string, unknown>) {}
+
+  get(key: string): unknown {
+    // An own property only: `__proto__`, `constructor` and `toString` are data or nothing.
+    return Object.hasOwn(this.o, key) ? this.o[key] : ABSENT;
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.o, key);
+  }
+
+  keys(): readonly string[] {
+    return Object.keys(this.o);
+  }
+}
+
+/** An OBJECT or DICT node, read in place (so a record view's keys are seen too: they are not own). */
+class ImageObject implements ObjectBase {
+  private readonly reader: Reader;
+  private readonly layout: Layout;
+  private readonly segment: number;
+
+  constructor(node: NodeRef) {
+    this.reader = node.reader;
+    this.layout = layoutOf(node.reader, node.address, node.reader.header(node.address));
+    this.segment = segmentOfAddress(node.address);
+  }
+
+  get(key: string): unknown {
+    const i = this.layout.keys.indexOf(key);
+    if (i < 0) return ABSENT;
+    const { first, stride } = this.layout;
+    return readSlot(
+      this.reader,
+      this.segment,
+      this.reader.words[this.segment]![first + stride * i + stride - 1]!,
+    );
+  }
+
+  has(key: string): boolean {
+    return this.layout.keys.indexOf(key) >= 0;
+  }
+
+  keys(): readonly string[] {
+    return this.layout.keys.keys();
+  }
+}
+
+/** Elements and named extras of a base array. */
+export interface ArrayBase {
+  readonly length: number;
+  /** Element `i` (below `length`), or HOLE. */
+  at(i: number): unknown;
+  /** Own enumerable properties that are not indices (an array's named extras). */
+  readonly extras: ObjectBase;
+}
+
+/** An array view's handler, which `view[NODE]` returns (src/view/array-view.ts). */
+interface ArrayNode {
+  readonly length: number;
+  hasElement(i: number): boolean;
+  element(i: number): unknown;
+  extraKeys(): readonly string[];
+  extra(key: string): unknown;
+}
+
+export function arrayBase(value: readonly unknown[]): ArrayBase {
+  const node = (value as { [NODE]?: unknown })[NODE];
+  if (node !== undefined && typeof (node as ArrayNode).hasElement === 'function') {
+    return new ImageArray(node as ArrayNode);
+  }
+  return new PlainArray(value);
+}
+
+class PlainArray implements ArrayBase {
+  readonly length: number;
+  private extraBase: ObjectBase | undefined;
+
+  constructor(private readonly a: readonly unknown[]) {
+    this.length = a.length;
+  }
+
+  at(i: number): unknown {
+    const value = this.a[i];
+    return value !== undefined || i in this.a ? value : HOLE;
+  }
+
+  get extras(): ObjectBase {
+    this.extraBase ??= new PlainExtras(this.a);
+    return this.extraBase;
+  }
+}
+
+/** The named (non-index) own properties of a plain array. */
+class PlainExtras implements ObjectBase {
+  constructor(private readonly a: readonly unknown[]) {}
+
+  get(key: string): unknown {
+    return this.has(key) ? (this.a as unknown as Record<string, unknown>)[key] : ABSENT;
+  }
+
+  has(key: string): boolean {
+    return key !== 'length' && !isIndex(key) && Object.hasOwn(this.a, key);
+  }
+
+  keys(): readonly string[] {
+    const keys = Object.keys(this.a);
+    // Index keys come first and in order (Object.keys order): the named ones are the tail.
+    let i = 0;
+    while (i < keys.length && isIndex(keys[i]!)) i++;
+    return keys.slice(i);
+  }
+}
+
+class ImageArray implements ArrayBase {
+  readonly length: number;
+  readonly extras: ObjectBase;
+
+  constructor(private readonly node: ArrayNode) {
+    this.length = node.length;
+    this.extras = {
+      get: (key) => {
+        const value = key === 'length' ? NO_EXTRA : node.extra(key);
+        return value === NO_EXTRA ? ABSENT : value;
+      },
+      has: (key) => key !== 'length' && node.extra(key) !== NO_EXTRA,
+      keys: () => node.extraKeys(),
+    };
+  }
+
+  at(i: number): unknown {
+    return this.node.hasElement(i) ? this.node.element(i) : HOLE;
+  }
+}
+
+/** A canonical array index: "0", "17", never "01", "-1" or 2^32 − 1 and beyond. */
+export function isIndex(key: string): boolean {
+  const n = key.length;
+  if (n === 0 || n > 10) return false;
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57 || (c === 48 && n > 1)) return false;
+  for (let i = 1; i < n; i++) {
+    const d = key.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return Number(key) < 2 ** 32 - 1;
+}

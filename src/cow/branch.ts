@@ -1,0 +1,118 @@
+import { readOnly } from '../errors.js';
+import { nodeOf } from '../format/node-ref.js';
+import type { Reader } from '../format/reader.js';
+import { containerKind } from './base.js';
+import { draftOf, type NodeState } from './draft-node.js';
+import { Epoch } from './epoch.js';
+import { HashTrie } from './hash-trie.js';
+import { makeDraft } from './make-draft.js';
+import { hashKey, type NodeKey, tokenOf } from './node-key.js';
+
+/**
+ * A branch: one line of copy-on-write versions of a value graph, and the facades (drafts) through
+ * which it is read and written.
+ *
+ * The whole state of a branch is one persistent map, `overrides`, from node keys to node states: a
+ * node with no state reads its base unchanged; a node that was written has a state (its changed
+ * properties, elements or entries) that its draft reads first. Parents are never rewritten when a
+ * child is: every read of a child looks its state up by key, so two aliases of one node (or a cycle)
+ * see each other's writes in this branch, and never in the base or another branch.
+ *
+ * Values are stored as they are given, with drafts replaced by the node they stand for (`in`); a
+ * stored object is the node's *carrier*: the base object it came from (a plain object, an image
+ * view) or a snapshot's facade. `out` turns a stored value back into what a reader sees: a
+ * container's draft (one per node and branch, so `draft.a === draft.a`), anything else as it is.
+ *
+ * Versions: `snapshot` freezes the current overrides (an O(1) pointer copy) and starts a new epoch, so
+ * that nothing the snapshot can reach is ever written in place again (epoch.ts); `fork` starts a new
+ * branch from a snapshot's overrides. A frozen branch is a snapshot: its facades throw on writes.
+ */
+export class Branch {
+  /** Facades made so far, by node key: at most one per node. */
+  private readonly drafts = new Map<NodeKey, object>();
+  /** The snapshot of the current state, until the next write. */
+  private lastSnapshot: Branch | undefined;
+
+  constructor(
+    public overrides: HashTrie<NodeKey, NodeState>,
+    /** The reader whose node addresses serve as keys (that of the image the lineage started from). */
+    readonly reader: Reader | undefined,
+    readonly frozen: boolean,
+    public epoch: Epoch = new Epoch(),
+  ) {}
+
+  /** A new branch over `base`: nothing overridden yet. */
+  static over(base: unknown): Branch {
+    return new Branch(HashTrie.empty(), nodeOf(base)?.reader, false);
+  }
+
+  /** The key of the node a stored object stands for. */
+  keyOf(carrier: object): NodeKey {
+    const node = nodeOf(carrier);
+    if (node === undefined) return carrier;
+    // Each read of a view makes a new object: a view's identity is its node.
+    return node.reader === this.reader ? node.address : tokenOf(node.reader, node.address);
+  }
+
+  stateOf(key: NodeKey): NodeState | undefined {
+    return this.overrides.get(key, hashKey(key));
+  }
+
+  /**
+   * Records that node `key` now has `state`; called by a draft whose state is new to this epoch.
+   * (Writes to a state this epoch owns change it in place and need no call.)
+   */
+  put(key: NodeKey, state: NodeState): void {
+    this.overrides = this.overrides.set(key, hashKey(key), state, this.epoch);
+  }
+
+  /** Throws unless this branch may be written; every write calls it first. */
+  beginWrite(what: string): Epoch {
+    if (this.frozen) throw readOnly(`a snapshot's ${what}`);
+    this.lastSnapshot = undefined;
+    return this.epoch;
+  }
+
+  /** What a reader sees of a stored value: a container's draft, anything else as it is. */
+  out(value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    const key = this.keyOf(value);
+    const known = this.drafts.get(key);
+    if (known !== undefined) return known;
+    const kind = containerKind(value);
+    if (kind === undefined) return value;
+    const draft = makeDraft(this, kind, value, key);
+    this.drafts.set(key, draft);
+    return draft;
+  }
+
+  /**
+   * What a write stores for a value: a draft of this branch as its node's carrier; a draft of another
+   * live branch as that branch's snapshot of the node (a value is copied by value, in O(1)); anything
+   * else as it is.
+   */
+  in(value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    const draft = draftOf(value);
+    if (draft === undefined) return value;
+    if (draft.branch === this) return draft.carrier;
+    if (draft.branch.frozen) return value;
+    return draft.branch.snapshot().out(draft.carrier);
+  }
+
+  /** The frozen branch of the current state, in O(1). */
+  snapshot(): Branch {
+    if (this.frozen) return this;
+    if (this.lastSnapshot === undefined) {
+      this.lastSnapshot = new Branch(this.overrides, this.reader, true, this.epoch);
+      // Nothing the snapshot reaches may change again: later writes copy into a new epoch.
+      this.epoch = new Epoch();
+    }
+    return this.lastSnapshot;
+  }
+
+  /** A new live branch starting from this one's current state. */
+  fork(): Branch {
+    return new Branch(this.snapshot().overrides, this.reader, false);
+  }
+}

@@ -1,0 +1,59 @@
+import type { Branch } from './branch.js';
+import type { Epoch } from './epoch.js';
+import type { NodeKey } from './node-key.js';
+
+/** A node's changes in one branch, owned by the epoch that made it (`owner`, epoch.ts). */
+export interface NodeState {
+  readonly owner: Epoch;
+}
+
+/** The facade of a node in a branch: every draft and snapshot facade answers `value[DRAFT]` with this. */
+export interface DraftNode {
+  readonly branch: Branch;
+  readonly key: NodeKey;
+  /** The stored object the draft stands for (branch.ts). */
+  readonly carrier: object;
+}
+
+export const DRAFT: unique symbol = Symbol('cowshare.draft');
+
+/** The draft node behind `value`, or undefined when it is not a draft or snapshot facade. */
+export function draftOf(value: object): DraftNode | undefined {
+  return (value as { [DRAFT]?: DraftNode })[DRAFT];
+}
+
+/**
+ * What every kind of draft shares: its node, and the state it reads first. `state` is this branch's
+ * latest state of the node (undefined: never written in the lineage): only this draft writes the node
+ * in this branch, so it can hold the state itself and consult the overrides once, when it is made.
+ */
+export abstract class NodeDraft<S extends NodeState> implements DraftNode {
+  state: S | undefined;
+
+  constructor(
+    readonly branch: Branch,
+    readonly key: NodeKey,
+    readonly carrier: object,
+  ) {
+    this.state = branch.stateOf(key) as S | undefined;
+  }
+
+  /**
+   * The node's state, owned by the branch's current epoch, for a write: made on the node's first
+   * write, copied on the first write after a snapshot, else the same one, changed in place.
+   */
+  protected writable(what: string): S {
+    const epoch = this.branch.beginWrite(what);
+    const state = this.state;
+    if (state !== undefined && state.owner === epoch) return state;
+    const next = state === undefined ? this.fresh(epoch) : this.copy(state, epoch);
+    this.state = next;
+    this.branch.put(this.key, next);
+    return next;
+  }
+
+  /** The state of a node written for the first time: no changes yet. */
+  protected abstract fresh(epoch: Epoch): S;
+  /** A copy of `state` owned by `epoch`, sharing its persistent parts. */
+  protected abstract copy(state: S, epoch: Epoch): S;
+}

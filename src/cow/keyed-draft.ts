@@ -1,0 +1,334 @@
+import { nodeOf } from '../format/node-ref.js';
+import { INSPECT, inspectKeyed } from '../view/inspect.js';
+import type { Branch } from './branch.js';
+import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
+import type { Epoch } from './epoch.js';
+import { HashTrie } from './hash-trie.js';
+import { hashKey, type NodeKey, tokenOf } from './node-key.js';
+
+/** What a Map or Set draft reads of its base: a Map or Set, a view of one, or a snapshot of one. */
+interface KeyedBase {
+  readonly size: number;
+  has(key: unknown): boolean;
+  get?(key: unknown): unknown;
+  [Symbol.iterator](): Iterator<unknown>;
+}
+
+/**
+ * A changed entry. `seq` says where it iterates: 0 in its base key's place (a base key set again, or
+ * deleted), else after the base's entries in the order of `seq` (a key added, or deleted and added
+ * again, which moves it to the end, as in a native Map).
+ */
+interface Entry {
+  readonly key: unknown;
+  readonly value: unknown;
+  readonly seq: number;
+  readonly deleted: boolean;
+}
+
+/** A Map's or Set's changes in one branch. `cleared`: the base's entries are all gone. */
+class KeyedState implements NodeState {
+  /** The added entries in iteration order, made when asked and kept until the next change. */
+  added: Entry[] | undefined;
+
+  constructor(
+    readonly owner: Epoch,
+    public entries: HashTrie<unknown, Entry>,
+    public size: number,
+    public lastSeq: number,
+    public cleared: boolean,
+  ) {}
+}
+
+/**
+ * The node behind a Map or Set draft: reads look at the changed entries first, then the base; a
+ * write costs O(log n) in the number of changed entries, whatever the base's size. Keys compare as
+ * in a native Map (SameValueZero; objects by identity, a view's by its node).
+ */
+class KeyedNode extends NodeDraft<KeyedState> {
+  private readonly base: KeyedBase;
+
+  constructor(
+    branch: Branch,
+    key: NodeKey,
+    carrier: object,
+    readonly isSet: boolean,
+  ) {
+    super(branch, key, carrier);
+    this.base = carrier as KeyedBase;
+  }
+
+  protected fresh(epoch: Epoch): KeyedState {
+    return new KeyedState(epoch, HashTrie.empty(), this.base.size, 0, false);
+  }
+
+  protected copy(state: KeyedState, epoch: Epoch): KeyedState {
+    return new KeyedState(epoch, state.entries, state.size, state.lastSeq, state.cleared);
+  }
+
+  get size(): number {
+    return this.state === undefined ? this.base.size : this.state.size;
+  }
+
+  /** The changed entry of stored key `key` (undefined: unchanged, read the base). */
+  private entry(key: unknown): Entry | undefined {
+    const id = entryId(key);
+    return this.state?.entries.get(id, hashKey(id));
+  }
+
+  private inBase(key: unknown): boolean {
+    return this.state?.cleared !== true && this.base.has(key);
+  }
+
+  has(key: unknown): boolean {
+    const stored = this.branch.in(key);
+    const entry = this.entry(stored);
+    return entry === undefined ? this.inBase(stored) : !entry.deleted;
+  }
+
+  get(key: unknown): unknown {
+    const stored = this.branch.in(key);
+    const entry = this.entry(stored);
+    if (entry !== undefined) return entry.deleted ? undefined : this.branch.out(entry.value);
+    return this.inBase(stored) ? this.branch.out(this.base.get!(stored)) : undefined;
+  }
+
+  set(key: unknown, value: unknown): void {
+    const storedKey = normalize(this.branch.in(key));
+    const storedValue = this.isSet ? storedKey : this.branch.in(value);
+    this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
+    const prior = this.entry(storedKey);
+    const present = prior === undefined ? this.inBase(storedKey) : !prior.deleted;
+    if (present) {
+      const now = prior !== undefined ? prior.value : this.isSet ? storedKey : this.base.get!(storedKey);
+      if (Object.is(now, storedValue)) return;
+    }
+    const state = this.writable(this.isSet ? 'Set' : 'Map');
+    // A key keeps its place while present; one that was absent goes to the end.
+    const seq = present ? (prior?.seq ?? 0) : ++state.lastSeq;
+    const entryKey = prior?.key ?? storedKey;
+    this.put(state, entryKey, { key: entryKey, value: storedValue, seq, deleted: false });
+    if (!present) state.size++;
+  }
+
+  delete(key: unknown): boolean {
+    const stored = normalize(this.branch.in(key));
+    this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
+    const prior = this.entry(stored);
+    const present = prior === undefined ? this.inBase(stored) : !prior.deleted;
+    if (!present) return false;
+    const state = this.writable(this.isSet ? 'Set' : 'Map');
+    const id = entryId(stored);
+    if (this.inBase(stored)) {
+      this.put(state, stored, { key: prior?.key ?? stored, value: undefined, seq: 0, deleted: true });
+    } else {
+      state.entries = state.entries.delete(id, hashKey(id), this.branch.epoch);
+      state.added = undefined;
+    }
+    state.size--;
+    return true;
+  }
+
+  clear(): void {
+    this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
+    if (this.size === 0) return;
+    const state = this.writable(this.isSet ? 'Set' : 'Map');
+    state.entries = HashTrie.empty();
+    state.cleared = true;
+    state.size = 0;
+    state.added = undefined;
+  }
+
+  private put(state: KeyedState, key: unknown, entry: Entry): void {
+    const id = entryId(key);
+    state.entries = state.entries.set(id, hashKey(id), entry, this.branch.epoch);
+    state.added = undefined;
+  }
+
+  /** The entries as stored, in iteration order: the base's (as changed), then the added ones. */
+  *stored(): Generator<[unknown, unknown]> {
+    const state = this.state;
+    if (state?.cleared !== true) {
+      for (const item of this.base as Iterable<unknown>) {
+        const [key, value] = this.isSet ? [item, item] : (item as [unknown, unknown]);
+        const entry = state === undefined ? undefined : this.entry(key);
+        if (entry === undefined) yield [key, value];
+        else if (entry.seq === 0 && !entry.deleted) yield [entry.key, entry.value];
+      }
+    }
+    if (state === undefined) return;
+    if (state.added === undefined) {
+      const added: Entry[] = [];
+      state.entries.forEach((entry) => {
+        if (entry.seq > 0) added.push(entry);
+      });
+      state.added = added.sort((a, b) => a.seq - b.seq);
+    }
+    for (const entry of state.added) yield [entry.key, entry.value];
+  }
+
+  *entries(): Generator<[unknown, unknown]> {
+    for (const [key, value] of this.stored()) yield [this.branch.out(key), this.branch.out(value)];
+  }
+
+  *keys(): Generator<unknown> {
+    for (const [key] of this.stored()) yield this.branch.out(key);
+  }
+
+  *values(): Generator<unknown> {
+    for (const [, value] of this.stored()) yield this.branch.out(value);
+  }
+}
+
+/** Map#set stores -0 as 0. */
+function normalize(key: unknown): unknown {
+  return key === 0 ? 0 : key;
+}
+
+/** The key of an entry in the trie: a primitive as itself, an object by identity (a view by its node). */
+function entryId(key: unknown): unknown {
+  if (typeof key !== 'object' || key === null) return normalize(key);
+  const node = nodeOf(key);
+  return node === undefined ? key : tokenOf(node.reader, node.address);
+}
+
+/** The draft of a Map: the Map API over a KeyedNode, which it hides (a native Map has no own keys). */
+export class MapDraft<K = unknown, V = unknown> implements Map<K, V> {
+  readonly #node: KeyedNode;
+
+  constructor(node: KeyedNode) {
+    this.#node = node;
+  }
+
+  get [DRAFT](): KeyedNode {
+    return this.#node;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Map';
+  }
+
+  get size(): number {
+    return this.#node.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.#node.get(key) as V | undefined;
+  }
+
+  has(key: K): boolean {
+    return this.#node.has(key);
+  }
+
+  set(key: K, value: V): this {
+    this.#node.set(key, value);
+    return this;
+  }
+
+  delete(key: K): boolean {
+    return this.#node.delete(key);
+  }
+
+  clear(): void {
+    this.#node.clear();
+  }
+
+  entries(): MapIterator<[K, V]> {
+    return this.#node.entries() as MapIterator<[K, V]>;
+  }
+
+  keys(): MapIterator<K> {
+    return this.#node.keys() as MapIterator<K>;
+  }
+
+  values(): MapIterator<V> {
+    return this.#node.values() as MapIterator<V>;
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.#node.entries()) callback.call(thisArg, value as V, key as K, this);
+  }
+
+  /** As `JSON.stringify` shows a native Map. */
+  toJSON(): object {
+    return {};
+  }
+}
+
+/** The draft of a Set. */
+export class SetDraft<T = unknown> implements Set<T> {
+  readonly #node: KeyedNode;
+
+  constructor(node: KeyedNode) {
+    this.#node = node;
+  }
+
+  get [DRAFT](): KeyedNode {
+    return this.#node;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Set';
+  }
+
+  get size(): number {
+    return this.#node.size;
+  }
+
+  has(value: T): boolean {
+    return this.#node.has(value);
+  }
+
+  add(value: T): this {
+    this.#node.set(value, value);
+    return this;
+  }
+
+  delete(value: T): boolean {
+    return this.#node.delete(value);
+  }
+
+  clear(): void {
+    this.#node.clear();
+  }
+
+  values(): SetIterator<T> {
+    return this.#node.keys() as SetIterator<T>;
+  }
+
+  keys(): SetIterator<T> {
+    return this.values();
+  }
+
+  *entries(): SetIterator<[T, T]> {
+    for (const value of this.#node.keys()) yield [value as T, value as T];
+  }
+
+  [Symbol.iterator](): SetIterator<T> {
+    return this.values();
+  }
+
+  forEach(callback: (value: T, key: T, set: Set<T>) => void, thisArg?: unknown): void {
+    for (const value of this.#node.keys()) callback.call(thisArg, value as T, value as T, this);
+  }
+
+  toJSON(): object {
+    return {};
+  }
+}
+
+for (const proto of [MapDraft.prototype, SetDraft.prototype]) {
+  Object.defineProperty(proto, INSPECT, { value: inspectKeyed });
+}
+
+export function mapDraft(branch: Branch, carrier: object, key: NodeKey): MapDraft {
+  return new MapDraft(new KeyedNode(branch, key, carrier, false));
+}
+
+export function setDraft(branch: Branch, carrier: object, key: NodeKey): SetDraft {
+  return new SetDraft(new KeyedNode(branch, key, carrier, true));
+}

@@ -1,0 +1,116 @@
+import { INSPECT, inspectObject } from '../view/inspect.js';
+import { ABSENT, type ObjectBase, objectBase } from './base.js';
+import type { Branch } from './branch.js';
+import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
+import type { Epoch } from './epoch.js';
+import type { NodeKey } from './node-key.js';
+import { DELETED, Props } from './props.js';
+
+/** An object's changes in one branch. */
+class ObjectState implements NodeState {
+  constructor(
+    readonly owner: Epoch,
+    readonly props: Props,
+  ) {}
+}
+
+/**
+ * The draft of a plain object: a Proxy whose handler is the node's draft, so that property reads and
+ * writes, `in`, `delete`, `Object.keys`, spread and `JSON.stringify` all work as on a plain object.
+ * Reads look at the node's changed properties first, then its base; writes go to the changes only.
+ * Keys are data: `__proto__`, `constructor` and `prototype` are properties like any other, never a
+ * way to a prototype. The target is one shared empty object, never changed.
+ */
+class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object> {
+  private readonly base: ObjectBase;
+
+  constructor(branch: Branch, key: NodeKey, carrier: object) {
+    super(branch, key, carrier);
+    this.base = objectBase(carrier);
+  }
+
+  protected fresh(epoch: Epoch): ObjectState {
+    return new ObjectState(epoch, Props.empty());
+  }
+
+  protected copy(state: ObjectState, epoch: Epoch): ObjectState {
+    return new ObjectState(epoch, state.props.copy());
+  }
+
+  /** Own property `key` as stored, or ABSENT. */
+  private own(key: string): unknown {
+    return this.state === undefined ? this.base.get(key) : this.state.props.get(this.base, key);
+  }
+
+  get(_target: object, key: string | symbol, receiver: unknown): unknown {
+    if (typeof key === 'string') {
+      const value = this.own(key);
+      if (value !== ABSENT) return this.branch.out(value);
+    } else if (key === DRAFT) return this;
+    return Reflect.get(Object.prototype, key, receiver);
+  }
+
+  set(_target: object, key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'symbol') throw new TypeError('cowshare: a draft has no symbol-keyed properties');
+    const stored = this.branch.in(value);
+    this.branch.beginWrite('object'); // a snapshot refuses even a write that changes nothing
+    if (Object.is(this.own(key), stored)) return true;
+    this.writable('object').props.set(this.base, key, stored, this.branch.epoch);
+    return true;
+  }
+
+  deleteProperty(_target: object, key: string | symbol): boolean {
+    if (typeof key === 'symbol') return true;
+    this.branch.beginWrite('object');
+    if (this.own(key) === ABSENT) return true;
+    this.writable('object').props.set(this.base, key, DELETED, this.branch.epoch);
+    return true;
+  }
+
+  has(_target: object, key: string | symbol): boolean {
+    if (typeof key === 'string' && this.own(key) !== ABSENT) return true;
+    return key in Object.prototype;
+  }
+
+  ownKeys(): string[] {
+    const keys = this.state === undefined ? this.base.keys() : this.state.props.keys(this.base);
+    return keys.slice();
+  }
+
+  getOwnPropertyDescriptor(_target: object, key: string | symbol): PropertyDescriptor | undefined {
+    if (typeof key !== 'string') return undefined;
+    const value = this.own(key);
+    if (value === ABSENT) return undefined;
+    return {
+      value: this.branch.out(value),
+      writable: !this.branch.frozen,
+      enumerable: true,
+      configurable: true,
+    };
+  }
+
+  defineProperty(target: object, key: string | symbol, descriptor: PropertyDescriptor): boolean {
+    if ('get' in descriptor || 'set' in descriptor || !('value' in descriptor)) {
+      throw new TypeError('cowshare: a draft holds data properties only');
+    }
+    return this.set(target, key, descriptor.value);
+  }
+
+  getPrototypeOf(): object {
+    return Object.prototype;
+  }
+
+  setPrototypeOf(): boolean {
+    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
+  }
+
+  preventExtensions(): boolean {
+    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
+  }
+}
+
+const TARGET = { [INSPECT]: inspectObject };
+
+export function objectDraft(branch: Branch, carrier: object, key: NodeKey): object {
+  return new Proxy(TARGET, new ObjectDraft(branch, key, carrier));
+}
