@@ -3,6 +3,7 @@
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
 export { type Draft, fork, snapshot } from './cow/fork.js';
+export { toJS } from './cow/to-js.js';
 export { CowshareError, type ErrorCode } from './errors.js';
 export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';
 export type { Image } from './format/image.js';
@@ -18,4 +19,3 @@ export {
 } from './share/shared-data.js';
 export { type OpenOptions, open } from './view/open.js';
 export type { Shared, Unshared } from './view/shared.js';
-export { toJS } from './view/to-js.js';

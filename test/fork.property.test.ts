@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import { types } from 'node:util';
 import fc from 'fast-check';
 import { nodeOf } from '../src/format/node-ref.js';
-import { fork, open, pack, snapshot } from '../src/index.js';
+import { fork, open, pack, snapshot, toJS } from '../src/index.js';
+import { assertSameAsClone } from './support/equal.js';
 
 const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
 const seed = process.env.COWSHARE_FC_SEED === undefined ? undefined : Number(process.env.COWSHARE_FC_SEED);
@@ -414,6 +415,10 @@ function run(base: unknown, original: unknown, steps: { op: Op; version: number 
   }
   for (const [i, { snap, model: then }] of saved.entries()) assertReads(snap, then, `snapshot ${i}`);
   assertReads(base, original, 'base');
+  // A draft copies and packs as the value it shows.
+  assertSameAsClone(toJS(draft), model);
+  assertSameAsClone(toJS(open(pack(draft))), model);
+  if (saved.length > 0) assertSameAsClone(toJS(saved[0]!.snap), saved[0]!.model);
 }
 
 const stepsArb = fc.array(fc.record({ op: opArb, version: fc.nat() }), { maxLength: 40 });

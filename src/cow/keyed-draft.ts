@@ -1,4 +1,4 @@
-import { nodeOf } from '../format/node-ref.js';
+import { nodeOf, PACK_AS } from '../format/node-ref.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
@@ -208,6 +208,10 @@ export class MapDraft<K = unknown, V = unknown> implements Map<K, V> {
     return 'Map';
   }
 
+  get [PACK_AS](): 'Map' {
+    return 'Map';
+  }
+
   get size(): number {
     return this.#node.size;
   }
@@ -272,6 +276,10 @@ export class SetDraft<T = unknown> implements Set<T> {
   }
 
   get [Symbol.toStringTag](): string {
+    return 'Set';
+  }
+
+  get [PACK_AS](): 'Set' {
     return 'Set';
   }
 

@@ -391,10 +391,11 @@ export class Packer {
       const known = this.views.get(node.reader)?.get(node.address);
       if (known !== undefined) return known;
       this.viewNode = node;
-      const packAs = (o as { [PACK_AS]?: string })[PACK_AS];
-      if (packAs === 'Map') return this.map(o as Map<unknown, unknown>);
-      if (packAs === 'Set') return this.set(o as Set<unknown>);
     }
+    // Map and Set views and drafts are not real Maps and Sets: they say what to pack them as.
+    const packAs = (o as { [PACK_AS]?: string })[PACK_AS];
+    if (packAs === 'Map') return this.map(o as Map<unknown, unknown>);
+    if (packAs === 'Set') return this.set(o as Set<unknown>);
     if (Array.isArray(o)) return this.array(o);
     const proto = Object.getPrototypeOf(o);
     if (proto === Object.prototype || proto === null) return this.plain(o as Record<string, unknown>);
