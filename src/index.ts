@@ -3,6 +3,7 @@
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
 export { type Draft, fork, snapshot } from './cow/fork.js';
+export { type CowOptions, cow } from './cow/live.js';
 export { toJS } from './cow/to-js.js';
 export { CowshareError, type ErrorCode } from './errors.js';
 export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';
