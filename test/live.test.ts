@@ -68,11 +68,13 @@ describe('cow(): the same at both depths', () => {
     test(`prototype keys are data, never a way to a prototype (${mode})`, () => {
       const t = target();
       const p = cow(t, { deep });
+      // biome-ignore lint/suspicious/noProto: a key named __proto__ is the input under test
       p.__proto__ = { polluted: true };
       p.constructor = 'c';
       assert.equal(({} as Any).polluted, undefined);
       assert.equal(Object.getPrototypeOf(t), Object.prototype);
       assert.equal(Object.hasOwn(t, '__proto__'), false);
+      // biome-ignore lint/suspicious/noProto: reads the own property written above
       assert.deepEqual(p.__proto__, { polluted: true });
       assert.equal(p.constructor, 'c');
       assert.ok(Object.keys(p).includes('__proto__'));

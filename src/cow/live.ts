@@ -174,7 +174,7 @@ class LiveObject extends Live implements ProxyHandler<object> {
     return this.through(key, this.source[key]);
   }
 
-  set(target: object, key: string | symbol, value: unknown): boolean {
+  set(_target: object, key: string | symbol, value: unknown): boolean {
     if (this.isArray && key === 'length') {
       const length = Number(value);
       if (!Number.isInteger(length) || length < 0 || length > MAX_LENGTH)
@@ -194,7 +194,7 @@ class LiveObject extends Live implements ProxyHandler<object> {
     return true;
   }
 
-  deleteProperty(target: object, key: string | symbol): boolean {
+  deleteProperty(_target: object, key: string | symbol): boolean {
     if (this.isArray && key === 'length') return false;
     if (this.hasOwnKey(key)) {
       this.own.set(key, DELETED);
@@ -217,7 +217,7 @@ class LiveObject extends Live implements ProxyHandler<object> {
     return Object.hasOwn(this.target, key);
   }
 
-  ownKeys(target: object): (string | symbol)[] {
+  ownKeys(): (string | symbol)[] {
     const keys: (string | symbol)[] = [];
     for (const key of Reflect.ownKeys(this.target)) {
       if (key === 'length' && this.isArray) continue;
@@ -293,11 +293,14 @@ class LiveMap extends Live {
     super(target, deep, place);
   }
 
-  facade(): object {
-    return this.isSet ? (this.setFacade ??= new LiveSet(this)) : this;
-  }
-
+  /** A Set's face: made once, so that the proxy is one object. */
   private setFacade: LiveSet | undefined;
+
+  facade(): object {
+    if (!this.isSet) return this;
+    this.setFacade ??= new LiveSet(this);
+    return this.setFacade;
+  }
 
   private get source(): Map<unknown, unknown> {
     return this.target as Map<unknown, unknown>;
