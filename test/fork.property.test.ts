@@ -49,6 +49,13 @@ const { value: valueArb } = fc.letrec<{ value: unknown }>((tie) => ({
     fc.array(fc.tuple(mapKeyArb, tie('value')), { maxLength: 5 }).map((entries) => new Map(entries)),
     fc.array(mapKeyArb, { maxLength: 5 }).map((members) => new Set(members)),
     fc.integer({ min: -1e12, max: 1e12 }).map((t) => new Date(t)),
+    fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 12 }).map((a) => new Uint8Array(a)),
+    fc.array(fc.double(), { maxLength: 6 }).map((a) => new Float64Array(a)),
+    // Two views of one buffer: a write through one shows through the other.
+    fc.nat(6).map((n) => {
+      const buffer = new ArrayBuffer(8 * (n + 2));
+      return [new Uint8Array(buffer), new Float64Array(buffer, 8)];
+    }),
   ),
 }));
 
@@ -93,7 +100,7 @@ const baseArb = fc
  */
 function link(root: unknown, links: readonly (readonly [number, number, number])[]): unknown {
   const nodes = containers(root).map((path) => at(root, path));
-  const holders = nodes.filter((node) => kindOf(node) !== 'set' && kindOf(node) !== 'date');
+  const holders = nodes.filter((node) => !['set', 'date', 'bytes'].includes(kindOf(node)!));
   for (const [from, to, slot] of links) {
     if (holders.length === 0) break;
     const source = holders[from % holders.length] as Any;
@@ -130,10 +137,12 @@ function isMapLike(value: Any): boolean {
   return Object.prototype.toString.call(value) === '[object Map]';
 }
 
-function kindOf(value: unknown): 'object' | 'array' | 'map' | 'set' | 'date' | undefined {
+function kindOf(value: unknown): 'object' | 'array' | 'map' | 'set' | 'date' | 'bytes' | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if (Array.isArray(value)) return 'array';
   const tag = Object.prototype.toString.call(value);
+  // A typed-array draft is not a real typed array, but says which it stands for.
+  if (ArrayBuffer.isView(value) || /^\[object \w+Array\]$/.test(tag)) return 'bytes';
   if (tag === '[object Map]') return 'map';
   if (tag === '[object Set]') return 'set';
   if (tag === '[object Date]' || value instanceof Date) return 'date';
@@ -199,6 +208,12 @@ function assertReads(actual: unknown, expected: unknown, label: string): void {
     switch (kind) {
       case 'date':
         assert.ok(Object.is(a.getTime(), e.getTime()), `${label}${path}: time differs`);
+        return;
+      case 'bytes':
+        assert.ok(a instanceof e.constructor, `${label}${path}: instanceof ${e.constructor.name}`);
+        assert.equal(a.length, e.length, `${label}${path}.length`);
+        for (let i = 0; i < e.length; i++)
+          assert.ok(Object.is(a[i], e[i]), `${label}${path}[${i}]: ${a[i]} vs ${e[i]}`);
         return;
       case 'set':
         assert.equal(a.size, e.size, `${label}${path}.size`);
@@ -370,6 +385,34 @@ function apply(model: Any, draft: Any, op: Op): void {
     case 'date':
       both((date: Any) => date.setTime(op.a * 1e9));
       return;
+    case 'bytes': {
+      const ops = [
+        (t: Any, v: unknown) => {
+          t[Math.max(0, op.a)] = v;
+        },
+        (t: Any, v: unknown) => {
+          t.fill(v, op.a, op.b);
+        },
+        (t: Any) => {
+          t.set(op.items, Math.max(0, op.a));
+        },
+        (t: Any) => {
+          t.sort();
+        },
+        (t: Any) => {
+          t.reverse();
+        },
+        (t: Any, v: unknown) => {
+          t.subarray(op.a, op.b)[0] = v;
+        },
+        (t: Any) => {
+          t.copyWithin(op.a, op.b);
+        },
+        (t: Any) => t.indexOf(op.b),
+      ];
+      both(ops[op.what % ops.length]!);
+      return;
+    }
   }
 }
 

@@ -17,13 +17,14 @@ export const ABSENT: unique symbol = Symbol('cowshare.absent');
 export const HOLE: unique symbol = Symbol('cowshare.hole');
 
 /** The containers a draft can stand for; everything else is returned from a draft as it is. */
-export type ContainerKind = 'object' | 'array' | 'map' | 'set' | 'date';
+export type ContainerKind = 'object' | 'array' | 'map' | 'set' | 'date' | 'bytes';
 
 const tagOf = Object.prototype.toString;
 
 /** The kind of draft `value` (an object) gets, or undefined for values a draft returns as they are. */
 export function containerKind(value: object): ContainerKind | undefined {
   if (Array.isArray(value)) return 'array';
+  if (ArrayBuffer.isView(value)) return 'bytes';
   // Views and snapshot facades of Maps and Sets are not real Maps: their toStringTag says what they are.
   switch (tagOf.call(value)) {
     case '[object Object]':

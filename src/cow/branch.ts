@@ -80,7 +80,7 @@ export class Branch {
     const known = this.drafts.get(key);
     if (known !== undefined) return known;
     const kind = containerKind(value);
-    if (kind === undefined) return value;
+    if (kind === undefined) return nodeOf(value) === undefined ? privateCopy(value) : value;
     const draft = makeDraft(this, kind, value, key);
     this.drafts.set(key, draft);
     return draft;
@@ -100,6 +100,16 @@ export class Branch {
     return draft.branch.snapshot().out(draft.carrier);
   }
 
+  /** The object `make` gives for `key`, made once per branch (the node of a buffer, shared by its views). */
+  memo<T extends object>(key: NodeKey, make: () => T): T {
+    let known = this.drafts.get(key) as T | undefined;
+    if (known === undefined) {
+      known = make();
+      this.drafts.set(key, known);
+    }
+    return known;
+  }
+
   /** The frozen branch of the current state, in O(1). */
   snapshot(): Branch {
     if (this.frozen) return this;
@@ -115,4 +125,16 @@ export class Branch {
   fork(): Branch {
     return new Branch(this.snapshot().overrides, this.reader, false);
   }
+}
+
+/**
+ * What a draft gives for a mutable built-in it does not draft (an ArrayBuffer, a RegExp, an Error) from
+ * a plain base: a copy, so that a write to it cannot reach the base. (A view's are fresh copies
+ * already.) Changing one changes nothing in the draft: assign it back.
+ */
+function privateCopy(value: object): object {
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value.slice(0);
+  if (value instanceof RegExp) return new RegExp(value);
+  if (value instanceof Error) return structuredClone(value);
+  return value;
 }

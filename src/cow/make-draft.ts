@@ -1,6 +1,7 @@
 import { arrayDraft } from './array-draft.js';
 import type { ContainerKind } from './base.js';
 import type { Branch } from './branch.js';
+import { bytesDraft } from './bytes-draft.js';
 import { dateDraft } from './date-draft.js';
 import { mapDraft, setDraft } from './keyed-draft.js';
 import type { NodeKey } from './node-key.js';
@@ -19,5 +20,7 @@ export function makeDraft(branch: Branch, kind: ContainerKind, carrier: object, 
       return setDraft(branch, carrier, key);
     case 'date':
       return dateDraft(branch, carrier, key);
+    case 'bytes':
+      return bytesDraft(branch, carrier, key);
   }
 }

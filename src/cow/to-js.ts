@@ -2,7 +2,9 @@ import { nodeOf } from '../format/node-ref.js';
 import type { Unshared } from '../view/shared.js';
 import { toJS as viewToJS } from '../view/to-js.js';
 import { containerKind } from './base.js';
+import { copyBytes } from './bytes-draft.js';
 import { draftOf } from './draft-node.js';
+import type { NodeKey } from './node-key.js';
 
 /**
  * A deep plain copy of a view, a draft or a snapshot, equal to `structuredClone` of the value it
@@ -19,6 +21,8 @@ export function toJS<S>(value: S): Unshared<S> {
 /** One deep copy of a draft graph: the memo maps each draft (one per node) to its copy. */
 class DraftCopier {
   private readonly memo = new Map<object, unknown>();
+  /** Buffers copied so far, by region: views of one buffer share its copy. */
+  private readonly buffers = new Map<NodeKey, ArrayBufferLike>();
 
   copy(value: unknown): unknown {
     if (typeof value !== 'object' || value === null) return value;
@@ -30,6 +34,12 @@ class DraftCopier {
       const copy = nodeOf(value) === undefined ? structuredClone(value) : viewToJS(value);
       this.memo.set(value, copy);
       return copy;
+    }
+    // A typed-array or DataView draft is not a real one: its copy is, over a copy of its buffer.
+    const bytes = copyBytes(value, this.buffers);
+    if (bytes !== undefined) {
+      this.memo.set(value, bytes);
+      return bytes;
     }
     switch (containerKind(value)) {
       case 'array':

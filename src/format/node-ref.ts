@@ -19,3 +19,9 @@ export function nodeOf(value: unknown): NodeRef | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   return (value as { [NODE]?: NodeRef })[NODE];
 }
+
+/**
+ * A method of objects that stand for a built-in they are not (typed-array drafts: Proxies, not typed
+ * arrays), returning the real value to pack in their place.
+ */
+export const PACK_VALUE: unique symbol = Symbol('cowshare.packValue');

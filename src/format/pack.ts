@@ -28,7 +28,7 @@ import {
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
-import { NODE, type NodeRef, nodeOf, PACK_AS } from './node-ref.js';
+import { NODE, type NodeRef, nodeOf, PACK_AS, PACK_VALUE } from './node-ref.js';
 import type { Address, Reader } from './reader.js';
 import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
 
@@ -396,6 +396,12 @@ export class Packer {
     const packAs = (o as { [PACK_AS]?: string })[PACK_AS];
     if (packAs === 'Map') return this.map(o as Map<unknown, unknown>);
     if (packAs === 'Set') return this.set(o as Set<unknown>);
+    const packValue = (o as { [PACK_VALUE]?: () => object })[PACK_VALUE];
+    if (typeof packValue === 'function') {
+      const address = this.object(packValue.call(o));
+      this.remember(o, address);
+      return address;
+    }
     if (Array.isArray(o)) return this.array(o);
     const proto = Object.getPrototypeOf(o);
     if (proto === Object.prototype || proto === null) return this.plain(o as Record<string, unknown>);

@@ -1,0 +1,628 @@
+import { hashNumber } from '../format/hash.js';
+import { nodeOf, PACK_VALUE } from '../format/node-ref.js';
+import { INSPECT } from '../view/inspect.js';
+import type { Branch } from './branch.js';
+import { DRAFT, draftOf, NodeDraft, type NodeState } from './draft-node.js';
+import type { Epoch } from './epoch.js';
+import { HashTrie } from './hash-trie.js';
+import { type NodeKey, tokenOf } from './node-key.js';
+
+/** Bytes of a page: the unit a write copies. */
+const PAGE_BITS = 12;
+const PAGE = 1 << PAGE_BITS;
+
+/** A page's bytes, copied once in the epoch that owns it. */
+interface Page {
+  readonly owner: Epoch;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+}
+
+/**
+ * The buffer a typed array stands on, as a copy must reproduce it: for a plain one its whole
+ * ArrayBuffer; for one read from an image, its ARRAY_BUFFER node's bytes within the segment. Views of
+ * one region share one buffer in every copy (`toJS`, `pack`), as in structuredClone.
+ */
+interface Region {
+  readonly key: NodeKey;
+  /** Byte offset of the region in the BufferNode's buffer, and its length. */
+  readonly start: number;
+  readonly length: number;
+  readonly shared: boolean;
+}
+
+function regionOf(view: ArrayBufferView): Region {
+  const node = nodeOf(view);
+  if (node !== undefined) {
+    const { buffer } = node.reader.typedArray(node.address);
+    const { start, length, shared } = node.reader.arrayBuffer(buffer);
+    return { key: tokenOf(node.reader, buffer), start, length, shared };
+  }
+  const shared = view.buffer instanceof SharedArrayBuffer;
+  return { key: view.buffer, start: 0, length: view.buffer.byteLength, shared };
+}
+
+/** A buffer's changes in one branch: its written pages, by page index. */
+class BufferState implements NodeState {
+  constructor(
+    readonly owner: Epoch,
+    public pages: HashTrie<number, Page>,
+  ) {}
+}
+
+/**
+ * The node of one buffer (an ArrayBuffer or SharedArrayBuffer; in an image, a whole segment), shared
+ * by every typed-array draft over it, so that two views of the same memory see each other's writes.
+ * A write copies the page it falls in, once per epoch: one byte written into a 64 MiB buffer costs one
+ * 4 KiB page.
+ */
+class BufferNode extends NodeDraft<BufferState> {
+  readonly base: Uint8Array;
+
+  constructor(branch: Branch, key: NodeKey, buffer: ArrayBufferLike) {
+    super(branch, key, buffer);
+    this.base = new Uint8Array(buffer);
+  }
+
+  protected fresh(epoch: Epoch): BufferState {
+    return new BufferState(epoch, HashTrie.empty());
+  }
+
+  protected copy(state: BufferState, epoch: Epoch): BufferState {
+    return new BufferState(epoch, state.pages);
+  }
+
+  /** Page `p` if it was written, else undefined (read the base). */
+  page(p: number): Page | undefined {
+    return this.state?.pages.get(p, hashNumber(p));
+  }
+
+  /** Page `p`, owned by the current epoch, for a write. */
+  writablePage(p: number): Page {
+    const state = this.writable('typed array');
+    const epoch = this.branch.epoch;
+    const hash = hashNumber(p);
+    const prior = state.pages.get(p, hash);
+    if (prior !== undefined && prior.owner === epoch) return prior;
+    const start = p << PAGE_BITS;
+    const bytes = (
+      prior?.bytes ?? this.base.subarray(start, Math.min(start + PAGE, this.base.length))
+    ).slice();
+    const page = { owner: epoch, bytes, view: new DataView(bytes.buffer) };
+    state.pages = state.pages.set(p, hash, page, epoch);
+    return page;
+  }
+
+  /** Copies bytes `from` to `from + length` of the draft's current state into `into`. */
+  read(from: number, length: number, into: Uint8Array, at = 0): void {
+    for (let done = 0; done < length; ) {
+      const p = (from + done) >>> PAGE_BITS;
+      const offset = (from + done) & (PAGE - 1);
+      const n = Math.min(length - done, PAGE - offset);
+      const page = this.page(p);
+      if (page === undefined) into.set(this.base.subarray(from + done, from + done + n), at + done);
+      else into.set(page.bytes.subarray(offset, offset + n), at + done);
+      done += n;
+    }
+  }
+
+  /** The region's current bytes in a new buffer of their own. */
+  copyRegion(region: Region): ArrayBufferLike {
+    const copy = region.shared ? new SharedArrayBuffer(region.length) : new ArrayBuffer(region.length);
+    this.read(region.start, region.length, new Uint8Array(copy));
+    return copy;
+  }
+
+  /** Writes so far: a copy made at one version is the bytes until the next write. */
+  private version = 0;
+  private readonly packed = new Map<NodeKey, { version: number; buffer: ArrayBufferLike }>();
+
+  /** `copyRegion`, kept until the next write: what `pack` sees, so that views of one region share it. */
+  packedRegion(region: Region): ArrayBufferLike {
+    const known = this.packed.get(region.key);
+    if (known !== undefined && known.version === this.version) return known.buffer;
+    const buffer = this.copyRegion(region);
+    this.packed.set(region.key, { version: this.version, buffer });
+    return buffer;
+  }
+
+  /** Writes `bytes` at byte `from`, page by page. */
+  write(from: number, bytes: Uint8Array): void {
+    this.version++;
+    for (let done = 0; done < bytes.length; ) {
+      const p = (from + done) >>> PAGE_BITS;
+      const offset = (from + done) & (PAGE - 1);
+      const n = Math.min(bytes.length - done, PAGE - offset);
+      this.writablePage(p).bytes.set(bytes.subarray(done, done + n), offset);
+      done += n;
+    }
+  }
+}
+
+/** What the draft uses of a real typed array of any element type. */
+interface Typed {
+  [i: number]: number | bigint;
+  readonly length: number;
+  readonly buffer: ArrayBufferLike;
+  copyWithin(target: number, start?: number, end?: number): Typed;
+  reverse(): Typed;
+  sort(compare?: (a: never, b: never) => number): Typed;
+}
+type TypedConstructor = {
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): Typed;
+  new (length: number): Typed;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+};
+
+/** The DataView getter and setter for each element type (the platform is little-endian: checked at open). */
+const ACCESS: Record<string, [get: string, set: string]> = {
+  Int8Array: ['getInt8', 'setInt8'],
+  Uint8Array: ['getUint8', 'setUint8'],
+  Uint8ClampedArray: ['getUint8', 'setUint8'],
+  Int16Array: ['getInt16', 'setInt16'],
+  Uint16Array: ['getUint16', 'setUint16'],
+  Int32Array: ['getInt32', 'setInt32'],
+  Uint32Array: ['getUint32', 'setUint32'],
+  Float32Array: ['getFloat32', 'setFloat32'],
+  Float64Array: ['getFloat64', 'setFloat64'],
+  BigInt64Array: ['getBigInt64', 'setBigInt64'],
+  BigUint64Array: ['getBigUint64', 'setBigUint64'],
+};
+
+/**
+ * The draft of a typed array: a Proxy that reads elements from the buffer's written pages or its base,
+ * and writes them page by page. It has the typed array's methods (the mutating ones and `subarray`
+ * write through to the same buffer node; `slice`, `map` and `filter` return real typed arrays, copies)
+ * and `instanceof` its type holds; but it is not a real typed array: `ArrayBuffer.isView` is false and
+ * it has no `buffer` (docs/pitfalls.md).
+ */
+class TypedDraft implements ProxyHandler<object> {
+  readonly size: number;
+  private readonly getter: (offset: number, littleEndian: boolean) => number | bigint;
+  /** A one-element array of the type, to convert values as an assignment to a typed array does. */
+  private readonly scratch: Typed;
+  private readonly scratchBytes: Uint8Array;
+  /** The elements as in the base, for reads of unwritten pages. */
+  private readonly base: Typed;
+
+  constructor(
+    readonly buffer: BufferNode,
+    readonly Type: TypedConstructor,
+    readonly byteOffset: number,
+    readonly length: number,
+    readonly key: NodeKey,
+    /** A typed array of the type over the base buffer's same range: what the draft stands for. */
+    readonly carrier: object,
+    readonly region: Region,
+  ) {
+    this.size = Type.BYTES_PER_ELEMENT;
+    const [get] = ACCESS[Type.name]!;
+    this.getter = (DataView.prototype as unknown as Record<string, typeof this.getter>)[get]!;
+    this.scratch = new Type(1);
+    this.scratchBytes = new Uint8Array(this.scratch.buffer);
+    this.base = new Type(buffer.carrier as ArrayBufferLike, byteOffset, length);
+  }
+
+  get branch(): Branch {
+    return this.buffer.branch;
+  }
+
+  element(i: number): number | bigint {
+    const at = this.byteOffset + i * this.size;
+    const page = this.buffer.state === undefined ? undefined : this.buffer.page(at >>> PAGE_BITS);
+    if (page === undefined) return this.base[i]!;
+    return this.getter.call(page.view, at & (PAGE - 1), true);
+  }
+
+  /** `value` as an element of the type: converted (or refused) as an assignment would. */
+  convert(value: unknown): number | bigint {
+    (this.scratch as unknown as unknown[])[0] = value;
+    return this.scratch[0]!;
+  }
+
+  setElement(i: number, value: unknown): void {
+    this.branch.beginWrite('typed array');
+    this.convert(value);
+    if (i < 0 || i >= this.length) return;
+    this.buffer.write(this.byteOffset + i * this.size, this.scratchBytes);
+  }
+
+  /** The current elements as a real typed array of the type: a copy. */
+  copy(from = 0, to = this.length): Typed {
+    const count = Math.max(0, to - from);
+    const copy = new this.Type(count);
+    this.buffer.read(this.byteOffset + from * this.size, count * this.size, new Uint8Array(copy.buffer));
+    return copy;
+  }
+
+  /** The draft as a real typed array over `buffer`, a copy of its region. */
+  over(buffer: ArrayBufferLike): Typed {
+    return new this.Type(buffer, this.byteOffset - this.region.start, this.length);
+  }
+
+  /** Writes the elements of `values` (converted) from element `at`. */
+  assign(values: ArrayLike<unknown>, at: number): void {
+    this.branch.beginWrite('typed array');
+    const converted = new this.Type(values.length);
+    let i = 0;
+    try {
+      for (; i < values.length; i++) (converted as unknown as unknown[])[i] = values[i];
+    } finally {
+      // A value that cannot be converted stops the write there, as in a typed array's own `set`:
+      // the elements before it are written.
+      this.buffer.write(this.byteOffset + at * this.size, new Uint8Array(converted.buffer, 0, i * this.size));
+    }
+  }
+
+  get(_target: object, key: string | symbol, receiver: unknown): unknown {
+    if (typeof key === 'string') {
+      const i = canonicalIndex(key);
+      if (i !== undefined) return i >= 0 && i < this.length ? this.element(i) : undefined;
+      switch (key) {
+        case 'length':
+          return this.length;
+        case 'byteLength':
+          return this.length * this.size;
+        case 'byteOffset':
+          return this.byteOffset;
+        case 'BYTES_PER_ELEMENT':
+          return this.size;
+        case 'buffer':
+          throw new TypeError(
+            'cowshare: a typed array draft has no buffer of its own (use slice() for a copy)',
+          );
+      }
+      const method = TYPED_METHODS.get(key);
+      if (method !== undefined) return method;
+      if (GENERIC.has(key)) return (Array.prototype as unknown as Record<string, unknown>)[key];
+    } else if (key === DRAFT) return this;
+    else if (key === PACK_VALUE) return packValue;
+    else if (key === Symbol.iterator) return TYPED_METHODS.get('values');
+    else if (key === Symbol.toStringTag) return this.Type.name;
+    return Reflect.get(this.Type.prototype, key, receiver);
+  }
+
+  set(_target: object, key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'string') {
+      const i = canonicalIndex(key);
+      if (i !== undefined) {
+        this.setElement(i, value);
+        return true;
+      }
+    }
+    throw new TypeError(`cowshare: a typed array draft has elements only (cannot set ${String(key)})`);
+  }
+
+  has(_target: object, key: string | symbol): boolean {
+    if (typeof key === 'string') {
+      const i = canonicalIndex(key);
+      if (i !== undefined) return i >= 0 && i < this.length;
+    }
+    return key in this.Type.prototype;
+  }
+
+  ownKeys(): string[] {
+    return Array.from({ length: this.length }, (_, i) => String(i));
+  }
+
+  getOwnPropertyDescriptor(_target: object, key: string | symbol): PropertyDescriptor | undefined {
+    if (typeof key !== 'string') return undefined;
+    const i = canonicalIndex(key);
+    if (i === undefined || i < 0 || i >= this.length) return undefined;
+    return { value: this.element(i), writable: !this.branch.frozen, enumerable: true, configurable: true };
+  }
+
+  defineProperty(): boolean {
+    throw new TypeError('cowshare: a typed array draft has elements only');
+  }
+
+  deleteProperty(_target: object, key: string | symbol): boolean {
+    return !(typeof key === 'string' && canonicalIndex(key) !== undefined);
+  }
+
+  getPrototypeOf(): object {
+    return this.Type.prototype;
+  }
+
+  setPrototypeOf(): boolean {
+    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
+  }
+
+  preventExtensions(): boolean {
+    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
+  }
+}
+
+/** A typed array's canonical numeric index (may be out of range or not an integer), or undefined. */
+function canonicalIndex(key: string): number | undefined {
+  if (key === '-0') return -1;
+  const n = Number(key);
+  if (String(n) !== key) return undefined;
+  return Number.isInteger(n) ? n : -1;
+}
+
+/** Array.prototype's methods that only read elements and length: they work on a draft as they are. */
+const GENERIC = new Set([
+  'at',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'forEach',
+  'includes',
+  'indexOf',
+  'join',
+  'lastIndexOf',
+  'reduce',
+  'reduceRight',
+  'some',
+  'toLocaleString',
+  'toString',
+]);
+
+function self(value: unknown): TypedDraft {
+  const handler = typeof value === 'object' && value !== null ? draftOf(value) : undefined;
+  if (!(handler instanceof TypedDraft)) throw new TypeError('cowshare: not a typed array draft');
+  return handler;
+}
+
+/** The clamped relative index of %TypedArray%.prototype's methods. */
+function relative(value: unknown, length: number, otherwise: number): number {
+  if (value === undefined) return otherwise;
+  const n = Math.trunc(Number(value)) || 0;
+  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+}
+
+const TYPED_METHODS = new Map<string, (this: unknown, ...args: never[]) => unknown>(
+  Object.entries({
+    set(this: unknown, source: ArrayLike<unknown>, offset = 0): void {
+      const draft = self(this);
+      const at = Math.trunc(Number(offset)) || 0;
+      const values =
+        draftOf(source as object) instanceof TypedDraft ? self(source).copy() : Array.from(source);
+      if (at < 0 || at + values.length > draft.length) throw new RangeError('offset is out of bounds');
+      draft.assign(values, at);
+    },
+    fill(this: unknown, value: unknown, from?: unknown, to?: unknown): unknown {
+      const draft = self(this);
+      const start = relative(from, draft.length, 0);
+      const end = relative(to, draft.length, draft.length);
+      // The value is converted first, as by a typed array's own `fill`: a BigInt for a Float64Array
+      // throws even when the range is empty.
+      const converted = draft.convert(value);
+      draft.assign(new Array(Math.max(0, end - start)).fill(converted), start);
+      return this;
+    },
+    copyWithin(this: unknown, target: unknown, from?: unknown, to?: unknown): unknown {
+      const draft = self(this);
+      const copy = draft.copy();
+      copy.copyWithin(Number(target), from as number, to as number);
+      draft.assign(copy, 0);
+      return this;
+    },
+    reverse(this: unknown): unknown {
+      const draft = self(this);
+      draft.assign(draft.copy().reverse(), 0);
+      return this;
+    },
+    sort(this: unknown, compare?: (a: never, b: never) => number): unknown {
+      const draft = self(this);
+      draft.assign(draft.copy().sort(compare), 0);
+      return this;
+    },
+    subarray(this: unknown, begin?: unknown, end?: unknown): unknown {
+      // The same memory: a draft of a typed array over the same range of the base buffer.
+      const draft = self(this);
+      const start = relative(begin, draft.length, 0);
+      const stop = relative(end, draft.length, draft.length);
+      const range = new draft.Type(
+        draft.buffer.carrier as ArrayBufferLike,
+        draft.byteOffset + start * draft.size,
+        Math.max(0, stop - start),
+      );
+      return draft.branch.out(range);
+    },
+    slice(this: unknown, begin?: unknown, end?: unknown): unknown {
+      const draft = self(this);
+      return draft.copy(relative(begin, draft.length, 0), relative(end, draft.length, draft.length));
+    },
+    map(
+      this: unknown,
+      callback: (value: never, i: number, array: unknown) => unknown,
+      thisArg?: unknown,
+    ): unknown {
+      const draft = self(this);
+      const result = new draft.Type(draft.length);
+      for (let i = 0; i < draft.length; i++) {
+        (result as unknown as unknown[])[i] = callback.call(thisArg, draft.element(i) as never, i, this);
+      }
+      return result;
+    },
+    filter(
+      this: unknown,
+      callback: (value: never, i: number, array: unknown) => unknown,
+      thisArg?: unknown,
+    ): unknown {
+      const draft = self(this);
+      const kept: unknown[] = [];
+      for (let i = 0; i < draft.length; i++) {
+        const value = draft.element(i);
+        if (callback.call(thisArg, value as never, i, this)) kept.push(value);
+      }
+      const result = new draft.Type(kept.length);
+      kept.forEach((value, i) => {
+        (result as unknown as unknown[])[i] = value;
+      });
+      return result;
+    },
+    toReversed(this: unknown): unknown {
+      return self(this).copy().reverse();
+    },
+    toSorted(this: unknown, compare?: (a: never, b: never) => number): unknown {
+      return self(this).copy().sort(compare);
+    },
+    with(this: unknown, index: unknown, value: unknown): unknown {
+      const copy = self(this).copy() as unknown as { with(i: unknown, v: unknown): unknown };
+      return copy.with(index, value);
+    },
+    *values(this: unknown): IterableIterator<number | bigint> {
+      const draft = self(this);
+      for (let i = 0; i < draft.length; i++) yield draft.element(i);
+    },
+    *keys(this: unknown): IterableIterator<number> {
+      const draft = self(this);
+      for (let i = 0; i < draft.length; i++) yield i;
+    },
+    *entries(this: unknown): IterableIterator<[number, number | bigint]> {
+      const draft = self(this);
+      for (let i = 0; i < draft.length; i++) yield [i, draft.element(i)];
+    },
+  }),
+);
+
+/** `draft[PACK_VALUE]()`: a real typed array over the region's packing copy. */
+function packValue(this: unknown): Typed {
+  const draft = self(this);
+  return draft.over(draft.buffer.packedRegion(draft.region));
+}
+
+/**
+ * A real copy of a typed-array or DataView draft, for `toJS`: its region is copied once per copy
+ * (`buffers`, by region), so that views of one buffer share one buffer in the copy.
+ */
+export function copyBytes(value: object, buffers: Map<NodeKey, ArrayBufferLike>): object | undefined {
+  const draft = draftOf(value);
+  const typed = draft instanceof TypedDraft ? draft : undefined;
+  if (typed === undefined && !(value instanceof DataViewDraft)) return undefined;
+  const { buffer, region } = typed ?? (value as DataViewDraft).source;
+  let copy = buffers.get(region.key);
+  if (copy === undefined) {
+    copy = buffer.copyRegion(region);
+    buffers.set(region.key, copy);
+  }
+  return typed !== undefined ? typed.over(copy) : (value as DataViewDraft).over(copy);
+}
+
+const TARGET = Object.defineProperty({}, INSPECT, {
+  value(this: unknown, _depth: number, options: unknown, inspect: (v: unknown, o: unknown) => string) {
+    return inspect(self(this).copy(), options);
+  },
+});
+
+/** The draft of a typed array or DataView: one per node; every one over a buffer shares its BufferNode. */
+export function bytesDraft(branch: Branch, carrier: object, key: NodeKey): object {
+  const view = carrier as ArrayBufferView;
+  const buffer = branch.memo(view.buffer, () => new BufferNode(branch, view.buffer, view.buffer));
+  const region = regionOf(view);
+  if (view instanceof DataView) {
+    return new DataViewDraft(buffer, view.byteOffset, view.byteLength, key, carrier, region);
+  }
+  // The intrinsic type, not a subclass's (a Node Buffer is drafted as the Uint8Array it is).
+  const Type = globalThis[
+    Object.prototype.toString.call(view).slice(8, -1) as 'Uint8Array'
+  ] as unknown as TypedConstructor;
+  const length = view.byteLength / Type.BYTES_PER_ELEMENT;
+  return new Proxy(TARGET, new TypedDraft(buffer, Type, view.byteOffset, length, key, carrier, region));
+}
+
+/**
+ * The draft of a DataView: its get and set methods over the buffer's pages. Like a typed array draft
+ * it is not a real DataView (it has no buffer).
+ */
+class DataViewDraft {
+  readonly #buffer: BufferNode;
+  readonly #key: NodeKey;
+  readonly #carrier: object;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+
+  readonly #region: Region;
+
+  constructor(
+    buffer: BufferNode,
+    byteOffset: number,
+    byteLength: number,
+    key: NodeKey,
+    carrier: object,
+    region: Region,
+  ) {
+    this.#buffer = buffer;
+    this.#key = key;
+    this.#carrier = carrier;
+    this.#region = region;
+    this.byteOffset = byteOffset;
+    this.byteLength = byteLength;
+  }
+
+  get [DRAFT](): { branch: Branch; key: NodeKey; carrier: object } {
+    return { branch: this.#buffer.branch, key: this.#key, carrier: this.#carrier };
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'DataView';
+  }
+
+  /** The buffer node and region, for copies. */
+  get source(): { buffer: BufferNode; region: Region } {
+    return { buffer: this.#buffer, region: this.#region };
+  }
+
+  /** The view as a real DataView over `buffer`, a copy of its region. */
+  over(buffer: ArrayBufferLike): DataView {
+    return new DataView(buffer, this.byteOffset - this.#region.start, this.byteLength);
+  }
+
+  /** A real DataView over the region's packing copy. */
+  [PACK_VALUE](): DataView {
+    return this.over(this.#buffer.packedRegion(this.#region));
+  }
+
+  /** Bytes `offset` to `offset + size` in a DataView of their own. */
+  read(offset: number, size: number): DataView {
+    if (!(offset >= 0 && offset + size <= this.byteLength))
+      throw new RangeError('Offset is outside the bounds of the DataView');
+    const bytes = new Uint8Array(size);
+    this.#buffer.read(this.byteOffset + offset, size, bytes);
+    return new DataView(bytes.buffer);
+  }
+
+  write(offset: number, size: number, put: (view: DataView) => void): void {
+    this.#buffer.branch.beginWrite('DataView');
+    if (!(offset >= 0 && offset + size <= this.byteLength))
+      throw new RangeError('Offset is outside the bounds of the DataView');
+    const bytes = new Uint8Array(size);
+    put(new DataView(bytes.buffer));
+    this.#buffer.write(this.byteOffset + offset, bytes);
+  }
+}
+
+for (const [name, size] of [
+  ['Int8', 1],
+  ['Uint8', 1],
+  ['Int16', 2],
+  ['Uint16', 2],
+  ['Int32', 4],
+  ['Uint32', 4],
+  ['Float32', 4],
+  ['Float64', 8],
+  ['BigInt64', 8],
+  ['BigUint64', 8],
+] as const) {
+  const proto = DataView.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const get = proto[`get${name}`]!;
+  const set = proto[`set${name}`]!;
+  Object.defineProperties(DataViewDraft.prototype, {
+    [`get${name}`]: {
+      value(this: DataViewDraft, offset: number, littleEndian?: boolean) {
+        return get.call(this.read(Number(offset), size), 0, littleEndian);
+      },
+    },
+    [`set${name}`]: {
+      value(this: DataViewDraft, offset: number, value: unknown, littleEndian?: boolean) {
+        this.write(Number(offset), size, (view) => set.call(view, 0, value, littleEndian));
+      },
+    },
+  });
+}

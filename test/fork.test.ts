@@ -1,0 +1,309 @@
+// fork / snapshot, case by case: what costs what (a fork changes nothing, a write copies one node's
+// path or one page), what a snapshot refuses, keys that are data, values assigned across branches,
+// object keys, holes and huge lengths, built-ins. The model test (fork.property.test.ts) covers random
+// sequences; these pin the details down.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { draftOf } from '../src/cow/draft-node.js';
+import { fork, open, pack, snapshot, toJS } from '../src/index.js';
+
+type Any = any;
+
+/** The number of nodes a draft's branch has states for (what it has paid for). */
+function statesOf(draft: object): number {
+  return draftOf(draft)!.branch.overrides.size;
+}
+
+describe('fork costs only what is written', () => {
+  const big = new Map(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, { i, tags: ['a'] }]));
+
+  test('forking a 100,000-entry Map, from a plain value and from an image, makes no state', () => {
+    for (const base of [big, open(pack(big))]) {
+      const draft = fork(base) as Any;
+      assert.equal(statesOf(draft), 0);
+      assert.equal(draft.get('k5').i, 5);
+      assert.equal(statesOf(draft), 0, 'reads make no state');
+      draft.get('k5').i = -5;
+      draft.set('new', 1);
+      assert.equal(statesOf(draft), 2, 'a write makes one state per node written');
+      assert.equal(draft.get('k5').i, -5);
+      assert.equal(draft.size, 100_001);
+    }
+    assert.equal(big.get('k5')!.i, 5);
+    assert.equal(big.has('new'), false);
+  });
+
+  test('fork of a snapshot shares it, and siblings are independent', () => {
+    const draft = fork({ a: { n: 0 } }) as Any;
+    draft.a.n = 1;
+    const saved = snapshot(draft);
+    const left = fork(saved) as Any;
+    const right = fork(saved) as Any;
+    left.a.n = 2;
+    right.a.n = 3;
+    assert.equal(left.a.n, 2);
+    assert.equal(right.a.n, 3);
+    assert.equal((saved as Any).a.n, 1);
+    assert.equal(draft.a.n, 1);
+  });
+
+  test('one byte written into a 64 MiB buffer copies one 4 KiB page', () => {
+    const bytes = new Uint8Array(64 * 1024 * 1024);
+    const draft = fork({ bytes }) as Any;
+    draft.bytes[123_456] = 7;
+    draft.bytes[123_457] = 8;
+    const buffer = (draftOf(draft.bytes) as Any).buffer;
+    assert.equal(buffer.state.pages.size, 1);
+    let pageBytes = 0;
+    buffer.state.pages.forEach((page: Any) => {
+      pageBytes += page.bytes.length;
+    });
+    assert.equal(pageBytes, 4096);
+    assert.equal(draft.bytes[123_456], 7);
+    assert.equal(bytes[123_456], 0);
+  });
+
+  test('a snapshot is O(1) and taking another without writes gives the same one', () => {
+    const draft = fork({ a: 1 }) as Any;
+    const one = snapshot(draft);
+    assert.equal(snapshot(draft), one);
+    draft.a = 2;
+    assert.notEqual(snapshot(draft), one);
+  });
+});
+
+describe('a snapshot refuses every write with a TypeError, and is left as it was', () => {
+  const base = {
+    o: { a: 1 },
+    list: [3, 1, 2],
+    map: new Map([['k', 1]]),
+    set: new Set([1]),
+    when: new Date(0),
+    bytes: new Uint8Array([1, 2, 3]),
+    view: new DataView(new ArrayBuffer(4)),
+  };
+  const writes: [string, (s: Any) => unknown][] = [
+    ['set a property', (s) => (s.o.a = 2)],
+    ['add a property', (s) => (s.o.b = 2)],
+    ['delete a property', (s) => delete s.o.a],
+    ['define a property', (s) => Object.defineProperty(s.o, 'a', { value: 2 })],
+    ['set an element', (s) => (s.list[0] = 9)],
+    ['push', (s) => s.list.push(4)],
+    ['pop', (s) => s.list.pop()],
+    ['sort', (s) => s.list.sort()],
+    ['splice', (s) => s.list.splice(0, 1)],
+    ['set length', (s) => (s.list.length = 0)],
+    ['Map#set', (s) => s.map.set('k', 2)],
+    ['Map#delete', (s) => s.map.delete('k')],
+    ['Map#clear', (s) => s.map.clear()],
+    ['Set#add', (s) => s.set.add(2)],
+    ['Set#delete', (s) => s.set.delete(1)],
+    ['Date#setTime', (s) => s.when.setTime(5)],
+    ['Date#setFullYear', (s) => s.when.setFullYear(2000)],
+    ['typed array element', (s) => (s.bytes[0] = 9)],
+    ['typed array fill', (s) => s.bytes.fill(0)],
+    ['DataView#setUint8', (s) => s.view.setUint8(0, 1)],
+    ['even a write that changes nothing', (s) => (s.o.a = 1)],
+  ];
+  for (const [what, write] of writes) {
+    test(what, () => {
+      const draft = fork(base);
+      const saved = snapshot(draft) as Any;
+      assert.throws(() => write(saved), TypeError);
+      assert.deepEqual(toJS(saved), toJS(draft));
+      assert.deepEqual(toJS(saved), structuredClone(base));
+    });
+  }
+
+  test('freezing a draft is refused (take a snapshot instead)', () => {
+    assert.throws(() => Object.freeze(fork({ a: 1 })), TypeError);
+  });
+});
+
+describe('keys are data', () => {
+  test('__proto__, constructor and prototype are properties of a draft, never a way to a prototype', () => {
+    const base = JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1}');
+    for (const source of [base, open(pack(base))]) {
+      const draft = fork(source) as Any;
+      assert.deepEqual(toJS(draft.__proto__), { polluted: true });
+      draft.__proto__ = { again: true };
+      draft.prototype = 2;
+      assert.equal(Object.getPrototypeOf(draft), Object.prototype);
+      assert.equal(({} as Any).polluted, undefined);
+      assert.equal(({} as Any).again, undefined);
+      assert.deepEqual(Object.keys(draft), ['__proto__', 'constructor', 'prototype']);
+      assert.equal(draft.toString, Object.prototype.toString, 'inherited methods still work');
+    }
+  });
+
+  test('symbol-keyed properties are refused', () => {
+    const draft = fork({}) as Any;
+    assert.throws(() => {
+      draft[Symbol('x')] = 1;
+    }, TypeError);
+  });
+});
+
+describe('values across branches', () => {
+  test('a value from another draft is taken as it is now (a snapshot of it), not as a live link', () => {
+    const a = fork({ item: { n: 1 } }) as Any;
+    const b = fork({}) as Any;
+    b.copy = a.item;
+    a.item.n = 2;
+    assert.equal(b.copy.n, 1);
+    b.copy.n = 3;
+    assert.equal(a.item.n, 2);
+  });
+
+  test('aliases made in a draft stay aliases, and cycles can be made', () => {
+    const draft = fork({ a: { n: 1 }, list: [] as unknown[] }) as Any;
+    draft.b = draft.a;
+    draft.b.n = 2;
+    assert.equal(draft.a.n, 2);
+    assert.equal(draft.a, draft.b);
+    draft.list.push(draft);
+    assert.equal(draft.list[0], draft);
+    const copy = toJS(draft) as Any;
+    assert.equal(copy.a, copy.b);
+    assert.equal(copy.list[0], copy);
+  });
+
+  test('a plain value assigned into a draft is read in place, never changed', () => {
+    const given = { n: 1 };
+    const draft = fork({}) as Any;
+    draft.x = given;
+    draft.x.n = 2;
+    assert.equal(given.n, 1);
+    assert.equal(draft.x.n, 2);
+  });
+});
+
+describe('Maps and Sets', () => {
+  test('object keys: the key object, its draft and its view all find the entry', () => {
+    const key = { id: 1 };
+    const base = new Map<object, string>([[key, 'one']]);
+    const draft = fork(base) as Any;
+    assert.equal(draft.get(key), 'one');
+    const [draftKey] = [...draft.keys()];
+    assert.equal(draft.get(draftKey), 'one');
+    draft.set(draftKey, 'uno');
+    assert.equal(draft.get(key), 'uno');
+    assert.equal(draft.size, 1);
+
+    const viewDraft = fork(open(pack(base))) as Any;
+    const [k] = [...viewDraft.keys()];
+    assert.equal(viewDraft.get(k), 'one');
+    viewDraft.set(k, 'uno');
+    assert.equal(viewDraft.size, 1);
+    assert.equal([...viewDraft.values()][0], 'uno');
+  });
+
+  test('-0 and NaN keys behave as in a native Map', () => {
+    const draft = fork(new Map<number, string>()) as Any;
+    draft.set(-0, 'zero').set(NaN, 'nan');
+    assert.equal(draft.get(0), 'zero');
+    assert.ok(Object.is([...draft.keys()][0], 0));
+    assert.equal(draft.get(NaN), 'nan');
+  });
+
+  test('JSON.stringify and Object.prototype.toString see Maps and Sets', () => {
+    const draft = fork({ m: new Map([[1, 2]]), s: new Set([1]) }) as Any;
+    assert.equal(JSON.stringify(draft), '{"m":{},"s":{}}');
+    assert.equal(Object.prototype.toString.call(draft.m), '[object Map]');
+    assert.equal(Object.prototype.toString.call(draft.s), '[object Set]');
+  });
+});
+
+describe('arrays', () => {
+  test('holes stay holes; length can grow to 2^32 − 1 at once and shrink back', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is part of the value under test
+    const draft = fork([1, , 3]) as Any;
+    assert.equal(1 in draft, false);
+    draft.length = 2 ** 32 - 1;
+    assert.equal(draft.length, 2 ** 32 - 1);
+    assert.equal(draft[2 ** 32 - 2], undefined);
+    draft[10] = 'x';
+    draft.length = 11;
+    assert.deepEqual(Object.keys(draft), ['0', '2', '10']);
+    assert.throws(() => {
+      draft.length = -1;
+    }, RangeError);
+    assert.throws(() => {
+      draft.length = 2 ** 32;
+    }, RangeError);
+  });
+
+  test('named properties of arrays are kept', () => {
+    const base = Object.assign([1, 2], { label: 'x' });
+    const draft = fork(base) as Any;
+    assert.equal(draft.label, 'x');
+    draft.label = 'y';
+    draft.extra = 1;
+    assert.deepEqual(Object.keys(draft), ['0', '1', 'label', 'extra']);
+    assert.equal(base.label, 'x');
+  });
+
+  test('Array.prototype methods that read work through the draft', () => {
+    const draft = fork([3, 1, 2]) as Any;
+    draft.push(4);
+    assert.deepEqual(
+      draft.map((x: number) => x * 2),
+      [6, 2, 4, 8],
+    );
+    assert.deepEqual(
+      draft.filter((x: number) => x > 1),
+      [3, 2, 4],
+    );
+    assert.equal(draft.indexOf(2), 2);
+    assert.equal(draft.join(), '3,1,2,4');
+    assert.deepEqual([...draft], [3, 1, 2, 4]);
+    assert.deepEqual(draft.slice(1, 3), [1, 2]);
+    assert.deepEqual([0].concat(draft), [0, 3, 1, 2, 4]);
+    assert.ok(Array.isArray(draft));
+  });
+});
+
+describe('built-ins', () => {
+  test('a Date draft is a Date', () => {
+    const draft = fork({ when: new Date(0) }) as Any;
+    assert.ok(draft.when instanceof Date);
+    draft.when.setUTCFullYear(2001);
+    assert.equal(draft.when.getUTCFullYear(), 2001);
+  });
+
+  test('typed array drafts: instanceof their type, conversions as the type does them, subarrays alias', () => {
+    const draft = fork({ c: new Uint8ClampedArray(2), b: new BigInt64Array(1) }) as Any;
+    assert.ok(draft.c instanceof Uint8ClampedArray);
+    draft.c[0] = 300;
+    assert.equal(draft.c[0], 255);
+    assert.throws(() => {
+      draft.b[0] = 1;
+    }, TypeError);
+    draft.b[0] = 5n;
+    assert.equal(draft.b[0], 5n);
+    draft.c.subarray(1)[0] = 7;
+    assert.equal(draft.c[1], 7);
+    assert.throws(() => draft.c.buffer, TypeError);
+    assert.deepEqual(draft.c.slice(), new Uint8ClampedArray([255, 7]));
+  });
+
+  test('ArrayBuffers, RegExps and Errors of a plain base come out as private copies', () => {
+    const base = { buffer: new ArrayBuffer(4), re: /a/g, error: new Error('x') };
+    const draft = fork(base) as Any;
+    new Uint8Array(draft.buffer)[0] = 1;
+    draft.re.lastIndex = 5;
+    draft.error.message = 'y';
+    assert.equal(new Uint8Array(base.buffer)[0], 0);
+    assert.equal(base.re.lastIndex, 0);
+    assert.equal(base.error.message, 'x');
+  });
+
+  test('fork of a primitive is the primitive; snapshot of a plain value is a frozen facade', () => {
+    assert.equal(fork(5), 5);
+    assert.equal(fork(null), null);
+    const frozen = snapshot({ a: 1 }) as Any;
+    assert.throws(() => {
+      frozen.a = 2;
+    }, TypeError);
+  });
+});
