@@ -125,7 +125,9 @@ describe('keys are data', () => {
     const base = JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1}');
     for (const source of [base, open(pack(base))]) {
       const draft = fork(source) as Any;
+      // biome-ignore lint/suspicious/noProto: a key named __proto__ is the input under test
       assert.deepEqual(toJS(draft.__proto__), { polluted: true });
+      // biome-ignore lint/suspicious/noProto: writes the own property, not the prototype
       draft.__proto__ = { again: true };
       draft.prototype = 2;
       assert.equal(Object.getPrototypeOf(draft), Object.prototype);
