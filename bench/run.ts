@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cases as big } from './cases/big.js';
+import { cases as cow } from './cases/cow.js';
 import { cases as files } from './cases/files.js';
 import { cases as get } from './cases/get.js';
 import { cases as iterate } from './cases/iterate.js';
@@ -34,6 +35,7 @@ const CASES: BenchCase[] = [
   ...workers,
   ...files,
   ...packNdjson,
+  ...cow,
   ...big,
 ];
 

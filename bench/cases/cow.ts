@@ -1,0 +1,490 @@
+// cow/*: copy-on-write, against Immer (auto-freeze off and on), Mutative, Immutable.js and
+// structuredClone, on the same data in the same run.
+//   cow/fork       fork() alone, bases of 1k, 100k and 1M entries (small: 1k, 10k, 100k)
+//   cow/wide       fork + 8 writes + snapshot on a 100k-entry record and a 100k-entry Map
+//   cow/narrow     the same on a small, narrow tree (the shapes of Mutative's own benchmark)
+//   cow/read       reads of unchanged data through a draft against reads of its base; full iteration
+//   cow/memory     memory kept per fork after 8 writes, at each base size
+//   cow/restore    backtracking: fork() of an ancestor snapshot
+// Each case first checks that every subject produces the same result.
+
+import { enableMapSet, produce, setAutoFreeze } from 'immer';
+import { fromJS, Map as ImmutableMap } from 'immutable';
+import { create } from 'mutative';
+import { fork, open, pack, type Shared, snapshot } from '../../src/index.js';
+import { type Entry, keyOf, makeEntries, memo, type Size } from '../data.js';
+import {
+  assert,
+  assertSame,
+  atLeast,
+  atMost,
+  type BenchCase,
+  gc,
+  msPerCall,
+  nsPerOp,
+  Report,
+} from '../harness.js';
+
+type Any = any;
+type Records = Record<string, Entry>;
+
+enableMapSet();
+
+const WRITES = 8;
+const SIZES_FOR: Record<Size, number[]> = {
+  small: [1_000, 10_000, 100_000],
+  full: [1_000, 100_000, 1_000_000],
+};
+const WIDE = 100_000;
+
+const mapOf = (n: number) => memo(`cow:map:${n}`, () => makeEntries(n));
+const recordOf = (n: number): Records => memo(`cow:record:${n}`, () => Object.fromEntries(mapOf(n)));
+
+/** The keys the k-th fork writes: 8 distinct keys spread over the base, a new set per fork. */
+function writeKeys(n: number, k: number): string[] {
+  return Array.from({ length: WRITES }, (_, w) => keyOf((k * 7919 + w * 104_729) % n));
+}
+
+// One loop per subject, so that each keeps its own type feedback (see get.ts).
+function cowRecord(base: Records, keys: string[]): unknown {
+  const draft = fork(base);
+  for (const key of keys) draft[key]!.score = -1;
+  return snapshot(draft);
+}
+function cowMap(base: Map<string, Entry>, keys: string[]): unknown {
+  const draft = fork(base);
+  for (const key of keys) draft.get(key)!.score = -1;
+  return snapshot(draft);
+}
+function immerRecord(base: Records, keys: string[]): unknown {
+  return produce(base, (draft) => {
+    for (const key of keys) draft[key]!.score = -1;
+  });
+}
+function immerMap(base: Map<string, Entry>, keys: string[]): unknown {
+  return produce(base, (draft) => {
+    for (const key of keys) draft.get(key)!.score = -1;
+  });
+}
+function mutativeRecord(base: Records, keys: string[]): unknown {
+  return create(base, (draft) => {
+    for (const key of keys) draft[key]!.score = -1;
+  });
+}
+function mutativeMap(base: Map<string, Entry>, keys: string[]): unknown {
+  return create(base, (draft) => {
+    for (const key of keys) draft.get(key)!.score = -1;
+  });
+}
+function immutableWrites(base: ImmutableMap<string, Any>, keys: string[]): unknown {
+  let next = base;
+  for (const key of keys) next = next.setIn([key, 'score'], -1);
+  return next;
+}
+function cloneWrites<T>(base: T, keys: string[], get: (copy: T, key: string) => Entry): unknown {
+  const copy = structuredClone(base);
+  for (const key of keys) get(copy, key).score = -1;
+  return copy;
+}
+
+/** Reads the written scores back from any subject's result, for the correctness check. */
+function scoresOf(result: Any, keys: string[]): number[] {
+  return keys.map((key) => {
+    if (ImmutableMap.isMap(result)) return result.getIn([key, 'score']) as number;
+    const entry = typeof result.get === 'function' ? result.get(key) : result[key];
+    return entry.score;
+  });
+}
+
+/** Checks that every subject's result has the 8 writes and leaves the base as it was. */
+function checkWrites(name: string, results: [string, unknown][], base: Any, keys: string[]): void {
+  for (const [subject, result] of results) {
+    const scores = scoresOf(result, keys);
+    assert(
+      scores.every((s) => s === -1),
+      `${name}: ${subject} did not write: ${scores}`,
+    );
+  }
+  const first = typeof base.get === 'function' ? base.get(keys[0]) : base[keys[0]!];
+  assert(first.score !== -1, `${name}: the base changed`);
+}
+
+// --- the narrow tree of Mutative's benchmark -----------------------------------------------------
+
+interface Narrow {
+  a: { b: { c: { value: number } } };
+  arr: { x: number; label: string }[];
+  map: Record<string, { value: number }>;
+}
+
+function narrowBase(): Narrow {
+  return {
+    a: { b: { c: { value: 0 } } },
+    arr: Array.from({ length: 10 }, (_, i) => ({ x: i, label: `item ${i}` })),
+    map: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`key${i}`, { value: i }])),
+  };
+}
+
+function cowNarrow(base: Narrow, i: number): unknown {
+  const draft = fork(base);
+  draft.a.b.c.value = i;
+  draft.arr[3]!.x = i;
+  draft.map.key5!.value = i;
+  return snapshot(draft);
+}
+function immerNarrow(base: Narrow, i: number): unknown {
+  return produce(base, (draft) => {
+    draft.a.b.c.value = i;
+    draft.arr[3]!.x = i;
+    draft.map.key5!.value = i;
+  });
+}
+function mutativeNarrow(base: Narrow, i: number): unknown {
+  return create(base, (draft) => {
+    draft.a.b.c.value = i;
+    draft.arr[3]!.x = i;
+    draft.map.key5!.value = i;
+  });
+}
+
+// --- reads ---------------------------------------------------------------------------------------
+
+const READS = 1000;
+
+function baseReads(record: Records, keys: string[]): number {
+  let sum = 0;
+  for (let i = 0; i < READS; i++) sum += record[keys[i]!]!.score;
+  return sum;
+}
+function draftReads(record: Records, keys: string[]): number {
+  let sum = 0;
+  for (let i = 0; i < READS; i++) sum += record[keys[i]!]!.score;
+  return sum;
+}
+function viewReads(record: Shared<Records>, keys: string[]): number {
+  let sum = 0;
+  for (let i = 0; i < READS; i++) sum += record[keys[i]!]!.score;
+  return sum;
+}
+function viewDraftReads(record: Records, keys: string[]): number {
+  let sum = 0;
+  for (let i = 0; i < READS; i++) sum += record[keys[i]!]!.score;
+  return sum;
+}
+function baseIterate(map: Map<string, Entry>): number {
+  let sum = 0;
+  for (const [, entry] of map) sum += entry.score;
+  return sum;
+}
+function draftIterate(map: Map<string, Entry>): number {
+  let sum = 0;
+  for (const [, entry] of map) sum += entry.score;
+  return sum;
+}
+function viewIterate(map: Shared<Map<string, Entry>>): number {
+  let sum = 0;
+  for (const [, entry] of map) sum += entry.score;
+  return sum;
+}
+function viewDraftIterate(map: Map<string, Entry>): number {
+  let sum = 0;
+  for (const [, entry] of map) sum += entry.score;
+  return sum;
+}
+
+export const cases: BenchCase[] = [
+  {
+    name: 'cow/fork',
+    async run(ctx) {
+      const report = new Report();
+      const times: number[] = [];
+      for (const n of SIZES_FOR[ctx.size]) {
+        const map = mapOf(n);
+        const view = open<Map<string, Entry>>(pack(map));
+        ctx.log(`${n.toLocaleString('en-US')} entries: checking a fork reads its base`);
+        assertSame(fork(map).get(keyOf(n - 1)), map.get(keyOf(n - 1)));
+        assertSame(fork(view).get(keyOf(n - 1)), map.get(keyOf(n - 1)));
+        const subjects = [
+          { name: `cowshare fork, Map of ${n}`, ops: 1, run: () => fork(map) },
+          { name: `cowshare fork, view of ${n}`, ops: 1, run: () => fork(view) },
+          { name: `Mutative create, Map of ${n}`, ops: 1, run: () => create(map) },
+        ];
+        const ns = await nsPerOp(subjects, 5, 50);
+        for (const [name, value] of ns) report.add(name, 'ns', value);
+        times.push(ns.get(`cowshare fork, Map of ${n}`), ns.get(`cowshare fork, view of ${n}`));
+      }
+      report.check('slowest fork at any size', Math.max(...times), 'ns', atMost(1000));
+      report.check('fork at the largest base / at the smallest', times[4]! / times[0]!, '×', atMost(1.5));
+      report.note('Mutative create(base) with no recipe returns [draft, finalize]: its fork, for comparison');
+      return report;
+    },
+  },
+  {
+    name: 'cow/wide',
+    async run(ctx) {
+      const report = new Report();
+      const map = mapOf(WIDE);
+      const record = recordOf(WIDE);
+      const immutable = memo('cow:immutable', () => fromJS(record) as ImmutableMap<string, Any>);
+      let k = 0;
+      const keys = () => writeKeys(WIDE, k++);
+
+      ctx.log('checking that every subject writes the same 8 entries and leaves the base');
+      const check = writeKeys(WIDE, 999_999);
+      setAutoFreeze(false);
+      checkWrites(
+        'record',
+        [
+          ['cowshare', cowRecord(record, check)],
+          ['Immer', immerRecord(record, check)],
+          ['Mutative', mutativeRecord(record, check)],
+          ['Immutable.js', immutableWrites(immutable, check)],
+        ],
+        record,
+        check,
+      );
+      checkWrites(
+        'Map',
+        [
+          ['cowshare', cowMap(map, check)],
+          ['Immer', immerMap(map, check)],
+          ['Mutative', mutativeMap(map, check)],
+        ],
+        map,
+        check,
+      );
+
+      const fast = await nsPerOp(
+        [
+          { name: 'cowshare record', ops: 1, run: () => cowRecord(record, keys()) },
+          { name: 'cowshare Map', ops: 1, run: () => cowMap(map, keys()) },
+          { name: 'Immutable.js Map (setIn)', ops: 1, run: () => immutableWrites(immutable, keys()) },
+        ],
+        7,
+        100,
+      );
+      for (const [name, value] of fast) report.add(name, 'µs', value / 1e3);
+      // The copying peers take tens of milliseconds a call: timed one call at a time.
+      const slow = msPerCall(
+        [
+          { name: 'Immer record', ops: 1, run: () => immerRecord(record, keys()) },
+          { name: 'Immer Map', ops: 1, run: () => immerMap(map, keys()) },
+          { name: 'Mutative record', ops: 1, run: () => mutativeRecord(record, keys()) },
+          { name: 'Mutative Map', ops: 1, run: () => mutativeMap(map, keys()) },
+          {
+            name: 'structuredClone record',
+            ops: 1,
+            run: () => cloneWrites(record, keys(), (c, key) => c[key]!),
+          },
+        ],
+        5,
+      );
+      for (const [name, value] of slow) report.add(name, 'µs', value * 1e3);
+      // Auto-freeze on: Immer's default. Its first produce freezes the whole base, so it runs on a copy.
+      setAutoFreeze(true);
+      const frozenRecord = structuredClone(record);
+      const frozenMap = structuredClone(map);
+      const frozen = msPerCall(
+        [
+          { name: 'Immer (auto-freeze) record', ops: 1, run: () => immerRecord(frozenRecord, keys()) },
+          { name: 'Immer (auto-freeze) Map', ops: 1, run: () => immerMap(frozenMap, keys()) },
+        ],
+        5,
+      );
+      setAutoFreeze(false);
+      for (const [name, value] of frozen) report.add(name, 'µs', value * 1e3);
+
+      const cowRec = fast.get('cowshare record') / 1e6;
+      const cowM = fast.get('cowshare Map') / 1e6;
+      report.check(
+        'record: Immutable.js / cowshare',
+        fast.ratio('Immutable.js Map (setIn)', 'cowshare record'),
+        '×',
+        atLeast(1),
+      );
+      report.check(
+        'Map: Immutable.js / cowshare',
+        fast.ratio('Immutable.js Map (setIn)', 'cowshare Map'),
+        '×',
+        atLeast(1),
+      );
+      report.check('record: Immer / cowshare', slow.get('Immer record') / cowRec, '×', atLeast(1000));
+      report.check('Map: Immer / cowshare', slow.get('Immer Map') / cowM, '×', atLeast(1000));
+      report.check('record: Mutative / cowshare', slow.get('Mutative record') / cowRec, '×', atLeast(1000));
+      report.check('Map: Mutative / cowshare', slow.get('Mutative Map') / cowM, '×', atLeast(1000));
+      report.check(
+        'record: Immer auto-freeze / cowshare',
+        frozen.get('Immer (auto-freeze) record') / cowRec,
+        '×',
+      );
+      report.note(
+        `each call: fork, ${WRITES} nested writes (entry.score) to 8 entries spread over ${WIDE.toLocaleString('en-US')}, snapshot (Immer, Mutative: produce/create; Immutable.js: 8 setIn on a fromJS Map made beforehand)`,
+      );
+      return report;
+    },
+  },
+  {
+    name: 'cow/narrow',
+    async run(ctx) {
+      const base = narrowBase();
+      ctx.log('checking that every subject writes the same three leaves');
+      setAutoFreeze(false);
+      for (const result of [cowNarrow(base, 7), immerNarrow(base, 7), mutativeNarrow(base, 7)]) {
+        const r = result as Any;
+        assert(r.a.b.c.value === 7 && r.arr[3].x === 7 && r.map.key5.value === 7, 'a subject did not write');
+      }
+      assert(base.a.b.c.value === 0, 'the base changed');
+      let i = 0;
+      const ns = await nsPerOp([
+        { name: 'cowshare', ops: 1, run: () => cowNarrow(base, i++) },
+        { name: 'Mutative', ops: 1, run: () => mutativeNarrow(base, i++) },
+        { name: 'Immer', ops: 1, run: () => immerNarrow(base, i++) },
+      ]);
+      const report = new Report();
+      for (const [name, value] of ns) report.add(name, 'ns', value);
+      report.check('cowshare / Mutative', ns.ratio('cowshare', 'Mutative'), '×', atMost(1.5));
+      report.check('cowshare / Immer', ns.ratio('cowshare', 'Immer'), '×');
+      report.note('three writes at depths 4, 3 and 3 of a tree of ~30 nodes, then snapshot / finalize');
+      return report;
+    },
+  },
+  {
+    name: 'cow/read',
+    async run(ctx) {
+      const record = recordOf(WIDE);
+      const map = mapOf(WIDE);
+      const view = open<Records>(pack(record));
+      const mapView = open<Map<string, Entry>>(pack(map));
+      const draft = fork(record);
+      const viewDraft = fork(view);
+      const mapDraft = fork(map);
+      const mapViewDraft = fork(mapView);
+      // Drafts that were written elsewhere: reads of their unchanged parts are what is measured.
+      for (const key of writeKeys(WIDE, 1)) {
+        draft[key]!.score = -1;
+        viewDraft[key]!.score = -1;
+        mapDraft.get(key)!.score = -1;
+        mapViewDraft.get(key)!.score = -1;
+      }
+      const written = new Set(writeKeys(WIDE, 1));
+      const keys = Array.from({ length: 100 * READS }, (_, i) => keyOf((i * 7_001) % WIDE)).filter(
+        (key) => !written.has(key),
+      );
+      let at = 0;
+      const next = () => {
+        at = (at + READS) % (keys.length - READS);
+        return keys.slice(at, at + READS);
+      };
+      ctx.log('checking that the drafts read the base');
+      const sample = keys.slice(0, READS);
+      assert(draftReads(draft, sample) === baseReads(record, sample), 'draft reads differ');
+      assert(viewDraftReads(viewDraft, sample) === viewReads(view, sample), 'draft-of-view reads differ');
+      let expected = baseIterate(map);
+      for (const key of written) expected += -1 - map.get(key)!.score;
+      assert(Math.abs(draftIterate(mapDraft) - expected) < 1e-6, 'draft iteration differs');
+
+      const reads = await nsPerOp([
+        { name: 'record (plain)', ops: READS, run: () => baseReads(record, next()) },
+        { name: 'draft of the record', ops: READS, run: () => draftReads(draft, next()) },
+        { name: 'view of the record', ops: READS, run: () => viewReads(view, next()) },
+        { name: 'draft of the view', ops: READS, run: () => viewDraftReads(viewDraft, next()) },
+      ]);
+      const iterate = await nsPerOp(
+        [
+          { name: 'iterate Map (plain)', ops: WIDE, run: () => baseIterate(map) },
+          { name: 'iterate draft of the Map', ops: WIDE, run: () => draftIterate(mapDraft) },
+          { name: 'iterate view of the Map', ops: WIDE, run: () => viewIterate(mapView) },
+          { name: 'iterate draft of the view', ops: WIDE, run: () => viewDraftIterate(mapViewDraft) },
+        ],
+        5,
+        100,
+      );
+      const report = new Report();
+      for (const [name, value] of reads) report.add(name, 'ns/read', value);
+      for (const [name, value] of iterate) report.add(name, 'ns/entry', value);
+      report.check(
+        'read: draft / plain base',
+        reads.ratio('draft of the record', 'record (plain)'),
+        '×',
+        atMost(1.5),
+      );
+      report.check(
+        'read: draft / view base',
+        reads.ratio('draft of the view', 'view of the record'),
+        '×',
+        atMost(1.5),
+      );
+      report.check(
+        'iterate: draft / plain base',
+        iterate.ratio('iterate draft of the Map', 'iterate Map (plain)'),
+        '×',
+        atMost(2),
+      );
+      report.check(
+        'iterate: draft / view base',
+        iterate.ratio('iterate draft of the view', 'iterate view of the Map'),
+        '×',
+        atMost(2),
+      );
+      report.note(`a read: record[key].score for a key not written (drafts had ${WRITES} writes elsewhere)`);
+      return report;
+    },
+  },
+  {
+    name: 'cow/memory',
+    async run(ctx) {
+      const report = new Report();
+      const FORKS = 2000;
+      let worst = 0;
+      for (const n of SIZES_FOR[ctx.size]) {
+        const map = mapOf(n);
+        const kept: unknown[] = new Array(FORKS);
+        cowMap(map, writeKeys(n, 0));
+        gc();
+        gc();
+        const before = process.memoryUsage().heapUsed;
+        for (let k = 0; k < FORKS; k++) kept[k] = cowMap(map, writeKeys(n, k));
+        gc();
+        gc();
+        const perFork = (process.memoryUsage().heapUsed - before) / FORKS;
+        assert(
+          (kept[FORKS - 1] as Any).get(writeKeys(n, FORKS - 1)[0]).score === -1,
+          'the last fork lost its write',
+        );
+        report.add(`Map of ${n}`, 'bytes kept per fork', perFork);
+        worst = Math.max(worst, perFork);
+        kept.length = 0;
+        ctx.log(`${n}: ${Math.round(perFork)} bytes per fork`);
+      }
+      report.check('memory kept per fork after 8 writes, at most', worst / 1024, 'KiB', atMost(16));
+      report.note(
+        `${FORKS} forks of one base kept alive, each with ${WRITES} nested writes and its snapshot; heapUsed after full GCs`,
+      );
+      return report;
+    },
+  },
+  {
+    name: 'cow/restore',
+    async run(ctx) {
+      const map = mapOf(WIDE);
+      ctx.log('building a line of 100 snapshots');
+      let draft = fork(map);
+      const saved: Shared<Map<string, Entry>>[] = [];
+      for (let k = 0; k < 100; k++) {
+        for (const key of writeKeys(WIDE, k)) draft.get(key)!.score = k;
+        saved.push(snapshot(draft));
+        draft = fork(saved[k]!);
+      }
+      const ancestor = saved[10]!;
+      const restored = fork(ancestor);
+      assert(restored.get(writeKeys(WIDE, 10)[0]!)!.score === 10, 'the restored fork reads its snapshot');
+      const later = writeKeys(WIDE, 50)[0]!;
+      assert(restored.get(later)!.score === map.get(later)!.score, 'the restored fork sees a later write');
+      const ns = await nsPerOp([{ name: 'fork(ancestor snapshot)', ops: 1, run: () => fork(ancestor) }]);
+      const report = new Report();
+      report.add('fork(ancestor snapshot)', 'ns', ns.get('fork(ancestor snapshot)'));
+      report.check('restore to an ancestor snapshot', ns.get('fork(ancestor snapshot)'), 'ns', atMost(1000));
+      return report;
+    },
+  },
+];
