@@ -4,6 +4,7 @@ import { segmentOfAddress } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
 import { type Layout, layoutOf } from '../view/object-view.js';
+import type { Branch } from './branch.js';
 
 /**
  * The read side of a draft: what it shows of its base until it is written. A base container is a
@@ -44,6 +45,8 @@ export function containerKind(value: object): ContainerKind | undefined {
 export interface ObjectBase {
   /** The value of own property `key`, or ABSENT. */
   get(key: string): unknown;
+  /** Own property `key` as a reader of `branch` sees it (a container as its draft), or ABSENT. */
+  show(key: string, branch: Branch): unknown;
   /** Whether `key` is an own property (without decoding its value). */
   has(key: string): boolean;
   /** Own enumerable string keys, in `Object.keys` order. */
@@ -57,15 +60,30 @@ export function objectBase(value: object): ObjectBase {
 }
 
 class PlainObject implements ObjectBase {
-  constructor(private readonly o: Record<string, unknown>) {}
+  /** Whether every property found on the object is its own, but for Object.prototype's names. */
+  private readonly plain: boolean;
+
+  constructor(private readonly o: Record<string, unknown>) {
+    const proto = Object.getPrototypeOf(o);
+    this.plain = proto === Object.prototype || proto === null;
+  }
 
   get(key: string): unknown {
-    // An own property only: `__proto__`, `constructor` and `toString` are data or nothing.
-    return Object.hasOwn(this.o, key) ? this.o[key] : ABSENT;
+    // An own property only: `__proto__`, `constructor` and `toString` are data or nothing. One
+    // lookup in the common case: a value found on a plain object under a name Object.prototype does
+    // not have is the object's own.
+    const value = this.o[key];
+    if (value !== undefined && this.plain && !(key in Object.prototype)) return value;
+    return Object.hasOwn(this.o, key) ? value : ABSENT;
   }
 
   has(key: string): boolean {
     return Object.hasOwn(this.o, key);
+  }
+
+  show(key: string, branch: Branch): unknown {
+    const value = this.get(key);
+    return value === ABSENT ? ABSENT : branch.out(value);
   }
 
   keys(): readonly string[] {
@@ -98,6 +116,17 @@ class ImageObject implements ObjectBase {
 
   has(key: string): boolean {
     return this.layout.keys.indexOf(key) >= 0;
+  }
+
+  show(key: string, branch: Branch): unknown {
+    const i = this.layout.keys.indexOf(key);
+    if (i < 0) return ABSENT;
+    const { first, stride } = this.layout;
+    return branch.outSlot(
+      this.reader,
+      this.segment,
+      this.reader.words[this.segment]![first + stride * i + stride - 1]!,
+    );
   }
 
   keys(): readonly string[] {
@@ -162,6 +191,11 @@ class PlainExtras implements ObjectBase {
     return key !== 'length' && !isIndex(key) && Object.hasOwn(this.a, key);
   }
 
+  show(key: string, branch: Branch): unknown {
+    const value = this.get(key);
+    return value === ABSENT ? ABSENT : branch.out(value);
+  }
+
   keys(): readonly string[] {
     const keys = Object.keys(this.a);
     // Index keys come first and in order (Object.keys order): the named ones are the tail.
@@ -183,6 +217,10 @@ class ImageArray implements ArrayBase {
         return value === NO_EXTRA ? ABSENT : value;
       },
       has: (key) => key !== 'length' && node.extra(key) !== NO_EXTRA,
+      show(key, branch) {
+        const value = this.get(key);
+        return value === ABSENT ? ABSENT : branch.out(value);
+      },
       keys: () => node.extraKeys(),
     };
   }

@@ -1,6 +1,7 @@
 import { readOnly } from '../errors.js';
 import { nodeOf } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
+import { readSlot } from '../view/decode.js';
 import { containerKind } from './base.js';
 import { draftOf, type NodeState } from './draft-node.js';
 import { Epoch } from './epoch.js';
@@ -84,6 +85,22 @@ export class Branch {
     const draft = makeDraft(this, kind, value, key);
     this.drafts.set(key, draft);
     return draft;
+  }
+
+  /**
+   * `out` of the value in an image slot stored in `segment`: a container this branch has a draft of
+   * is found by its address, without decoding a view of it first (the common read of a draft over an
+   * image).
+   */
+  outSlot(reader: Reader, segment: number, slot: number): unknown {
+    if (reader === this.reader && (slot & 1) === 0) {
+      const address = reader.slotAddress(segment, slot);
+      if (address >= 0) {
+        const known = this.drafts.get(address);
+        if (known !== undefined) return known;
+      }
+    }
+    return this.out(readSlot(reader, segment, slot));
   }
 
   /**

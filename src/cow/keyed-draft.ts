@@ -1,5 +1,6 @@
 import { nodeOf, PACK_AS } from '../format/node-ref.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';
+import { KeyedView, type SlotShow } from '../view/keyed-view.js';
 import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
@@ -48,6 +49,9 @@ class KeyedState implements NodeState {
 class KeyedNode extends NodeDraft<KeyedState> {
   private readonly base: KeyedBase;
 
+  /** `Branch#outSlot`, bound once: how a view's raw slots become what readers see. */
+  private readonly show: SlotShow;
+
   constructor(
     branch: Branch,
     key: NodeKey,
@@ -56,6 +60,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
   ) {
     super(branch, key, carrier);
     this.base = carrier as KeyedBase;
+    this.show = (reader, segment, slot) => branch.outSlot(reader, segment, slot);
   }
 
   protected fresh(epoch: Epoch): KeyedState {
@@ -90,7 +95,13 @@ class KeyedNode extends NodeDraft<KeyedState> {
     const stored = this.branch.in(key);
     const entry = this.entry(stored);
     if (entry !== undefined) return entry.deleted ? undefined : this.branch.out(entry.value);
-    return this.inBase(stored) ? this.branch.out(this.base.get!(stored)) : undefined;
+    if (this.state?.cleared === true) return undefined;
+    const view = this.view;
+    if (view !== undefined) {
+      const i = view.indexOf(stored);
+      return i < 0 ? undefined : view.showItem(i, this.show);
+    }
+    return this.base.has(stored) ? this.branch.out(this.base.get!(stored)) : undefined;
   }
 
   set(key: unknown, value: unknown): void {
@@ -145,18 +156,10 @@ class KeyedNode extends NodeDraft<KeyedState> {
     state.added = undefined;
   }
 
-  /** The entries as stored, in iteration order: the base's (as changed), then the added ones. */
-  *stored(): Generator<[unknown, unknown]> {
+  /** The added entries, in iteration order. */
+  added(): readonly Entry[] {
     const state = this.state;
-    if (state?.cleared !== true) {
-      for (const item of this.base as Iterable<unknown>) {
-        const [key, value] = this.isSet ? [item, item] : (item as [unknown, unknown]);
-        const entry = state === undefined ? undefined : this.entry(key);
-        if (entry === undefined) yield [key, value];
-        else if (entry.seq === 0 && !entry.deleted) yield [entry.key, entry.value];
-      }
-    }
-    if (state === undefined) return;
+    if (state === undefined) return [];
     if (state.added === undefined) {
       const added: Entry[] = [];
       state.entries.forEach((entry) => {
@@ -164,19 +167,115 @@ class KeyedNode extends NodeDraft<KeyedState> {
       });
       state.added = added.sort((a, b) => a.seq - b.seq);
     }
-    for (const entry of state.added) yield [entry.key, entry.value];
+    return state.added;
   }
 
-  *entries(): Generator<[unknown, unknown]> {
-    for (const [key, value] of this.stored()) yield [this.branch.out(key), this.branch.out(value)];
+  /** Base entry `i`'s changed entry, or undefined when it is unchanged (or CLEARED: gone). */
+  changedAt(key: unknown): Entry | undefined {
+    return this.state === undefined || this.state.entries.size === 0 ? undefined : this.entry(key);
   }
 
-  *keys(): Generator<unknown> {
-    for (const [key] of this.stored()) yield this.branch.out(key);
+  entries(): KeyedCursor {
+    return new KeyedCursor(this, Part.Entry);
   }
 
-  *values(): Generator<unknown> {
-    for (const [, value] of this.stored()) yield this.branch.out(value);
+  keys(): KeyedCursor {
+    return new KeyedCursor(this, Part.Key);
+  }
+
+  values(): KeyedCursor {
+    return new KeyedCursor(this, Part.Value);
+  }
+
+  /** The base, read by index when it is a view (so values resolve to drafts without decoding). */
+  get view(): KeyedView | undefined {
+    return this.base instanceof KeyedView ? this.base : undefined;
+  }
+
+  /** The base's own iterator, when it is not a view. */
+  baseIterator(): Iterator<unknown> {
+    return this.base[Symbol.iterator]();
+  }
+
+  get cleared(): boolean {
+    return this.state?.cleared === true;
+  }
+}
+
+/** Which part of an entry a cursor yields. */
+enum Part {
+  Key = 0,
+  Value = 1,
+  Entry = 2,
+}
+
+/**
+ * Iterates a Map or Set draft: the base's entries in their order (with their changed values, without
+ * the deleted ones), then the added entries. A plain object with `next`, cheaper than generators.
+ */
+class KeyedCursor implements IterableIterator<unknown> {
+  /** Position in the base (a view's index), then in the added entries. */
+  private i = 0;
+  private inBase: boolean;
+  private readonly view: KeyedView | undefined;
+  private readonly iterator: Iterator<unknown> | undefined;
+  private added: readonly Entry[] | undefined;
+  private readonly show: SlotShow;
+
+  constructor(
+    private readonly node: KeyedNode,
+    private readonly part: Part,
+  ) {
+    this.inBase = !node.cleared;
+    this.view = node.view;
+    this.iterator = this.view === undefined && this.inBase ? node.baseIterator() : undefined;
+    const branch = node.branch;
+    this.show = (reader, segment, slot) => branch.outSlot(reader, segment, slot);
+  }
+
+  next(): IteratorResult<unknown, undefined> {
+    const node = this.node;
+    const branch = node.branch;
+    while (this.inBase) {
+      let key: unknown;
+      let value: unknown;
+      let index = -1;
+      if (this.view !== undefined) {
+        if (this.i >= this.view.size) break;
+        index = this.i++;
+        key = this.view.item(index, 0);
+      } else {
+        const step = this.iterator!.next();
+        if (step.done) break;
+        [key, value] = node.isSet ? [step.value, step.value] : (step.value as [unknown, unknown]);
+      }
+      const entry = node.changedAt(key);
+      if (entry === undefined) {
+        if (this.part === Part.Key) return { done: false, value: branch.out(key) };
+        const shown = index < 0 ? branch.out(value) : this.view!.showItem(index, this.show);
+        return { done: false, value: this.part === Part.Value ? shown : [branch.out(key), shown] };
+      }
+      if (entry.seq === 0 && !entry.deleted) return this.result(entry);
+    }
+    if (this.inBase) {
+      this.inBase = false;
+      this.i = 0;
+    }
+    this.added ??= node.added();
+    if (this.i >= this.added.length) return { done: true, value: undefined };
+    return this.result(this.added[this.i++]!);
+  }
+
+  /** The result for a changed or added entry. */
+  private result(entry: Entry): IteratorResult<unknown, undefined> {
+    const branch = this.node.branch;
+    if (this.part === Part.Key) return { done: false, value: branch.out(entry.key) };
+    const value = branch.out(entry.value);
+    return { done: false, value: this.part === Part.Value ? value : [branch.out(entry.key), value] };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 }
 
@@ -254,7 +353,8 @@ export class MapDraft<K = unknown, V = unknown> implements Map<K, V> {
   }
 
   forEach(callback: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
-    for (const [key, value] of this.#node.entries()) callback.call(thisArg, value as V, key as K, this);
+    for (const [key, value] of this.#node.entries() as Iterable<[K, V]>)
+      callback.call(thisArg, value, key, this);
   }
 
   /** As `JSON.stringify` shows a native Map. */
@@ -312,8 +412,8 @@ export class SetDraft<T = unknown> implements Set<T> {
     return this.values();
   }
 
-  *entries(): SetIterator<[T, T]> {
-    for (const value of this.#node.keys()) yield [value as T, value as T];
+  entries(): SetIterator<[T, T]> {
+    return this.#node.entries() as SetIterator<[T, T]>;
   }
 
   [Symbol.iterator](): SetIterator<T> {

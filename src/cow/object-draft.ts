@@ -4,7 +4,7 @@ import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
-import { DELETED, Props } from './props.js';
+import { DELETED, Props, UNCHANGED } from './props.js';
 
 /** An object's changes in one branch. */
 class ObjectState implements NodeState {
@@ -44,8 +44,11 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
 
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'string') {
-      const value = this.own(key);
-      if (value !== ABSENT) return this.branch.out(value);
+      const changed = this.state === undefined ? UNCHANGED : this.state.props.changed(key);
+      if (changed === UNCHANGED) {
+        const shown = this.base.show(key, this.branch);
+        if (shown !== ABSENT) return shown;
+      } else if (changed !== ABSENT) return this.branch.out(changed);
     } else if (key === DRAFT) return this;
     return Reflect.get(Object.prototype, key, receiver);
   }

@@ -5,6 +5,8 @@ import { HashTrie } from './hash-trie.js';
 
 /** The value of a property deleted in a draft (it may be in the base). */
 export const DELETED: unique symbol = Symbol('cowshare.deleted');
+/** What `changed` returns for a property the draft has not changed. */
+export const UNCHANGED: unique symbol = Symbol('cowshare.unchanged');
 
 /**
  * A changed own property. `seq` says where it enumerates: 0 in its base key's place (a base property
@@ -36,6 +38,13 @@ export class Props {
 
   copy(): Props {
     return new Props(this.changes, this.lastSeq);
+  }
+
+  /** Own property `key`'s value as changed (ABSENT when deleted), or UNCHANGED: read the base. */
+  changed(key: string): unknown {
+    const prop = this.changes.get(key, hashString(key));
+    if (prop === undefined) return UNCHANGED;
+    return prop.value === DELETED ? ABSENT : prop.value;
   }
 
   /** Own property `key`'s value, or ABSENT. */

@@ -7,6 +7,9 @@ import { readSlot } from './decode.js';
 import { INSPECT, inspectKeyed } from './inspect.js';
 import { findKey } from './lookup.js';
 
+/** Makes the value a reader sees from a raw slot stored in `segment` (a draft's, see `showItem`). */
+export type SlotShow = (reader: Reader, segment: number, slot: number) => unknown;
+
 /** Which part of an entry an iterator yields. */
 enum Part {
   Key = 0,
@@ -19,7 +22,7 @@ enum Part {
  * index when size ≥ HASH_MIN. Checked against the segment once, when the view is made. The state is
  * private, so that, as with a native Map, a view has no own enumerable properties.
  */
-abstract class KeyedView {
+export abstract class KeyedView {
   readonly #reader: Reader;
   readonly #address: Address;
   readonly #size: number;
@@ -63,6 +66,20 @@ abstract class KeyedView {
   item(i: number, part: Part.Key | Part.Value): unknown {
     const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
     return readSlot(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
+  }
+
+  /**
+   * Entry `i`'s value (or a Set's member) as `show` makes it from the raw slot: for drafts, which
+   * find the draft of a node they already have without decoding a view of it.
+   */
+  showItem(i: number, show: SlotShow): unknown {
+    const word = this.#first + this.#stride * i + this.#stride - 1;
+    return show(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
+  }
+
+  /** The index of the entry of `key`, or -1. */
+  indexOf(key: unknown): number {
+    return this.find(key);
   }
 
   /** As `JSON.stringify` shows a native Map or Set. */
