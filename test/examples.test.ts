@@ -112,3 +112,16 @@ test('cluster-server: cluster workers answer lookups over HTTP from one mapped i
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('backtracking-search: the forked and the deep-copied DPLL find the same satisfying assignment', async () => {
+  const run = await runExample('backtracking-search', ['--vars', '400', '--ratio', '3.2', '--seed', '7']);
+  assertSucceeded(run);
+  assert.match(run.stdout, /instance: 400 variables, 1,280 clauses/);
+  // The example checks the assignment against every clause itself, and exits non-zero otherwise.
+  assert.match(run.stdout, /fork \(cowshare\) +\d+ ms +171 decisions, 1 conflicts; every clause satisfied/);
+  assert.match(
+    run.stdout,
+    /deep copy \(structuredClone\) +\d+ ms +171 decisions, 1 conflicts; every clause satisfied/,
+  );
+  assert.match(run.stdout, /same assignment both ways/);
+});

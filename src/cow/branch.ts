@@ -36,15 +36,15 @@ export class Branch {
 
   constructor(
     public overrides: HashTrie<NodeKey, NodeState>,
-    /** The reader whose node addresses serve as keys (that of the image the lineage started from). */
-    readonly reader: Reader | undefined,
+    /** What every branch forked from the same start shares. */
+    private readonly lineage: Lineage,
     readonly frozen: boolean,
     public epoch: Epoch = new Epoch(),
   ) {}
 
   /** A new branch over `base`: nothing overridden yet. */
   static over(base: unknown): Branch {
-    return new Branch(HashTrie.empty(), nodeOf(base)?.reader, false);
+    return new Branch(HashTrie.empty(), { reader: nodeOf(base)?.reader }, false);
   }
 
   /** The key of the node a stored object stands for. */
@@ -52,7 +52,10 @@ export class Branch {
     const node = nodeOf(carrier);
     if (node === undefined) return carrier;
     // Each read of a view makes a new object: a view's identity is its node.
-    return node.reader === this.reader ? node.address : tokenOf(node.reader, node.address);
+    // The first image a lineage meets gives its addresses as keys: no node of an image can have been
+    // keyed (by a token) before a view of it was seen.
+    this.lineage.reader ??= node.reader;
+    return node.reader === this.lineage.reader ? node.address : tokenOf(node.reader, node.address);
   }
 
   stateOf(key: NodeKey): NodeState | undefined {
@@ -93,7 +96,7 @@ export class Branch {
    * image).
    */
   outSlot(reader: Reader, segment: number, slot: number): unknown {
-    if (reader === this.reader && (slot & 1) === 0) {
+    if (reader === this.lineage.reader && (slot & 1) === 0) {
       const address = reader.slotAddress(segment, slot);
       if (address >= 0) {
         const known = this.drafts.get(address);
@@ -131,7 +134,7 @@ export class Branch {
   snapshot(): Branch {
     if (this.frozen) return this;
     if (this.lastSnapshot === undefined) {
-      this.lastSnapshot = new Branch(this.overrides, this.reader, true, this.epoch);
+      this.lastSnapshot = new Branch(this.overrides, this.lineage, true, this.epoch);
       // Nothing the snapshot reaches may change again: later writes copy into a new epoch.
       this.epoch = new Epoch();
     }
@@ -140,7 +143,7 @@ export class Branch {
 
   /** A new live branch starting from this one's current state. */
   fork(): Branch {
-    return new Branch(this.snapshot().overrides, this.reader, false);
+    return new Branch(this.snapshot().overrides, this.lineage, false);
   }
 }
 
@@ -154,4 +157,12 @@ function privateCopy(value: object): object {
   if (value instanceof RegExp) return new RegExp(value);
   if (value instanceof Error) return structuredClone(value);
   return value;
+}
+
+/**
+ * The branches that descend from one `fork` of a base. They share node keys: `reader` is the image
+ * whose nodes are keyed by address (the first one the lineage reads), every other image's by token.
+ */
+interface Lineage {
+  reader: Reader | undefined;
 }
