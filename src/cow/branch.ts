@@ -59,7 +59,8 @@ export class Branch {
   }
 
   stateOf(key: NodeKey): NodeState | undefined {
-    return this.overrides.get(key, hashKey(key));
+    // A fresh lineage has no states: no need to hash (for a plain object, a WeakMap lookup).
+    return this.overrides.size === 0 ? undefined : this.overrides.get(key, hashKey(key));
   }
 
   /**
