@@ -2,6 +2,7 @@
  * cowshare: build big read-only data once; every worker thread and process reads it in place.
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
+export { commit } from './cow/commit.js';
 export { type Draft, fork, snapshot } from './cow/fork.js';
 export { type CowOptions, cow } from './cow/live.js';
 export { toJS } from './cow/to-js.js';

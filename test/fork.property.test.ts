@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { types } from 'node:util';
 import fc from 'fast-check';
 import { nodeOf } from '../src/format/node-ref.js';
-import { fork, open, pack, snapshot, toJS } from '../src/index.js';
+import { commit, fork, open, pack, snapshot, toJS, verify } from '../src/index.js';
 import { assertSameAsClone } from './support/equal.js';
 
 const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
@@ -462,6 +462,18 @@ function run(base: unknown, original: unknown, steps: { op: Op; version: number 
   assertSameAsClone(toJS(draft), model);
   assertSameAsClone(toJS(open(pack(draft))), model);
   if (saved.length > 0) assertSameAsClone(toJS(saved[0]!.snap), saved[0]!.model);
+  // commit: over an image, a layer of what changed (FORMAT.md §7); it verifies and reads as the model,
+  // and a draft of it commits again on top.
+  const layer = commit(draft);
+  verify(layer);
+  assertSameAsClone(toJS(open(layer)), model);
+  const again = fork(open(layer)) as Any;
+  if (kindOf(again) === 'map') again.set('again', 1);
+  else if (kindOf(again) === 'array') again.push('again');
+  else again.again = 1;
+  const top = commit(again);
+  verify(top);
+  assertSameAsClone(toJS(open(top)), toJS(again));
 }
 
 const stepsArb = fc.array(fc.record({ op: opArb, version: fc.nat() }), { maxLength: 40 });

@@ -47,6 +47,11 @@ export class Branch {
     return new Branch(HashTrie.empty(), { reader: nodeOf(base)?.reader }, false);
   }
 
+  /** The image whose nodes this lineage keys by address (the one it started from), if any. */
+  get reader(): Reader | undefined {
+    return this.lineage.reader;
+  }
+
   /** The key of the node a stored object stands for. */
   keyOf(carrier: object): NodeKey {
     const node = nodeOf(carrier);

@@ -1,5 +1,6 @@
 import { hashNumber } from '../format/hash.js';
 import { nodeOf, PACK_VALUE } from '../format/node-ref.js';
+import type { Reader } from '../format/reader.js';
 import { INSPECT } from '../view/inspect.js';
 import type { Branch } from './branch.js';
 import { DRAFT, draftOf, NodeDraft, type NodeState } from './draft-node.js';
@@ -25,18 +26,31 @@ interface Page {
  */
 interface Region {
   readonly key: NodeKey;
+  /** For a region of an image: the reader, and its ARRAY_BUFFER node's address. */
+  readonly node?: { readonly reader: Reader; readonly address: number };
   /** Byte offset of the region in the BufferNode's buffer, and its length. */
   readonly start: number;
   readonly length: number;
   readonly shared: boolean;
 }
 
+/** The regions of the typed arrays `subarray` makes: their parent's, not their buffer's. */
+const subarrayRegions = new WeakMap<object, Region>();
+
 function regionOf(view: ArrayBufferView): Region {
+  const known = subarrayRegions.get(view);
+  if (known !== undefined) return known;
   const node = nodeOf(view);
   if (node !== undefined) {
     const { buffer } = node.reader.typedArray(node.address);
     const { start, length, shared } = node.reader.arrayBuffer(buffer);
-    return { key: tokenOf(node.reader, buffer), start, length, shared };
+    return {
+      key: tokenOf(node.reader, buffer),
+      node: { reader: node.reader, address: buffer },
+      start,
+      length,
+      shared,
+    };
   }
   const shared = view.buffer instanceof SharedArrayBuffer;
   return { key: view.buffer, start: 0, length: view.buffer.byteLength, shared };
@@ -47,6 +61,8 @@ class BufferState implements NodeState {
   constructor(
     readonly owner: Epoch,
     public pages: HashTrie<number, Page>,
+    /** The regions written through (for `commit`, which replaces each that is an image's node). */
+    public regions: readonly Region[],
   ) {}
 }
 
@@ -65,11 +81,11 @@ class BufferNode extends NodeDraft<BufferState> {
   }
 
   protected fresh(epoch: Epoch): BufferState {
-    return new BufferState(epoch, HashTrie.empty());
+    return new BufferState(epoch, HashTrie.empty(), []);
   }
 
   protected copy(state: BufferState, epoch: Epoch): BufferState {
-    return new BufferState(epoch, state.pages);
+    return new BufferState(epoch, state.pages, state.regions);
   }
 
   /** Page `p` if it was written, else undefined (read the base). */
@@ -126,9 +142,11 @@ class BufferNode extends NodeDraft<BufferState> {
     return buffer;
   }
 
-  /** Writes `bytes` at byte `from`, page by page. */
-  write(from: number, bytes: Uint8Array): void {
+  /** Writes `bytes` at byte `from` of `region`, page by page. */
+  write(region: Region, from: number, bytes: Uint8Array): void {
     this.version++;
+    const state = this.writable('typed array');
+    if (!state.regions.some((r) => r.key === region.key)) state.regions = [...state.regions, region];
     for (let done = 0; done < bytes.length; ) {
       const p = (from + done) >>> PAGE_BITS;
       const offset = (from + done) & (PAGE - 1);
@@ -225,7 +243,7 @@ class TypedDraft implements ProxyHandler<object> {
     this.branch.beginWrite('typed array');
     this.convert(value);
     if (i < 0 || i >= this.length) return;
-    this.buffer.write(this.byteOffset + i * this.size, this.scratchBytes);
+    this.buffer.write(this.region, this.byteOffset + i * this.size, this.scratchBytes);
   }
 
   /** The current elements as a real typed array of the type: a copy. */
@@ -251,7 +269,11 @@ class TypedDraft implements ProxyHandler<object> {
     } finally {
       // A value that cannot be converted stops the write there, as in a typed array's own `set`:
       // the elements before it are written.
-      this.buffer.write(this.byteOffset + at * this.size, new Uint8Array(converted.buffer, 0, i * this.size));
+      this.buffer.write(
+        this.region,
+        this.byteOffset + at * this.size,
+        new Uint8Array(converted.buffer, 0, i * this.size),
+      );
     }
   }
 
@@ -422,6 +444,7 @@ const TYPED_METHODS = new Map<string, (this: unknown, ...args: never[]) => unkno
         draft.byteOffset + start * draft.size,
         Math.max(0, stop - start),
       );
+      subarrayRegions.set(range, draft.region);
       return draft.branch.out(range);
     },
     slice(this: unknown, begin?: unknown, end?: unknown): unknown {
@@ -594,7 +617,7 @@ class DataViewDraft {
       throw new RangeError('Offset is outside the bounds of the DataView');
     const bytes = new Uint8Array(size);
     put(new DataView(bytes.buffer));
-    this.#buffer.write(this.byteOffset + offset, bytes);
+    this.#buffer.write(this.#region, this.byteOffset + offset, bytes);
   }
 }
 
@@ -625,4 +648,22 @@ for (const [name, size] of [
       },
     },
   });
+}
+
+/**
+ * For `commit`: the base ARRAY_BUFFER nodes a written buffer (`state`, the state of the node keyed by
+ * `buffer` in `branch`) replaces, each with a copy of its current bytes. Regions of plain buffers are
+ * new values, packed where they are reached.
+ */
+export function replacedBuffers(
+  branch: Branch,
+  reader: Reader,
+  buffer: object,
+  state: NodeState,
+): [number, ArrayBufferLike][] {
+  if (!(state instanceof BufferState)) return [];
+  const node = branch.memo(buffer, () => new BufferNode(branch, buffer, buffer as ArrayBufferLike));
+  return state.regions
+    .filter((region) => region.node?.reader === reader)
+    .map((region) => [region.node!.address, node.copyRegion(region)]);
 }

@@ -9,7 +9,9 @@ export const MAGIC = [0x43, 0x4f, 0x57, 0x53, 0x48, 0x41, 0x52, 0x45] as const;
 export const SEGMENT_MAGIC = 0x47455343;
 
 export const FORMAT_MAJOR = 1;
+/** Standalone images are written as 1.0; layers (§7) as 1.1, the first minor that has them. */
 export const FORMAT_MINOR = 0;
+export const LAYER_MINOR = 1;
 /** Flags bits 0–15 are required features; 1.0 defines none, so any set bit is unknown. */
 export const REQUIRED_FLAGS_MASK = 0x0000ffff;
 
@@ -29,10 +31,19 @@ export enum Header {
   FarTableSegment = 44,
   FarTableOffset = 48,
   NodeCount = 52,
+  /** Reserved (0) in a standalone image; a layer's `baseChecksum` (§7). */
   Reserved = 56,
   Checksum = 60,
   /** Size of the header; the checksum covers all of it. */
   Size = 64,
+}
+/** A layer's header (§7): the image header's fields, `Reserved` as the base's checksum, and more. */
+export enum LayerHeader {
+  BaseChecksum = 56,
+  RedirectTableSegment = 64,
+  RedirectTableOffset = 68,
+  /** Size of a layer's header; the checksum covers all of it. */
+  Size = 72,
 }
 /** Word offsets of the header of segments other than the image's first (§2). */
 export enum SegmentHeader {
@@ -72,6 +83,7 @@ export enum Kind {
   ShapeTable = 0x12,
   FarTable = 0x13,
   Dict = 0x14,
+  RedirectTable = 0x15,
 }
 export const KIND_NAMES: Readonly<Record<number, string>> = {
   1: 'STRING_ASCII',
@@ -94,7 +106,31 @@ export const KIND_NAMES: Readonly<Record<number, string>> = {
   18: 'SHAPE_TABLE',
   19: 'FAR_TABLE',
   20: 'DICT',
+  21: 'REDIRECT_TABLE',
 };
+
+/**
+ * The family of a container kind, which a redirect (§7) keeps: a node may be replaced by a node of
+ * its own family only. Kinds that cannot be replaced are absent.
+ */
+export function redirectFamily(kind: number): number | undefined {
+  switch (kind) {
+    case Kind.Object:
+    case Kind.Dict:
+      return Kind.Object;
+    case Kind.Array:
+    case Kind.SparseArray:
+      return Kind.Array;
+    case Kind.Map:
+    case Kind.Set:
+    case Kind.Date:
+    case Kind.TypedArray:
+    case Kind.ArrayBuffer:
+      return kind;
+    default:
+      return undefined;
+  }
+}
 
 /** The info field (high 24 bits of a node header) holds this when the real count is in the next word. */
 export const ESCAPE = 0xffffff;

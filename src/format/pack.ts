@@ -29,7 +29,7 @@ import {
   VIEW_TYPES,
 } from './layout.js';
 import { NODE, type NodeRef, nodeOf, PACK_AS, PACK_VALUE } from './node-ref.js';
-import type { Address, Reader } from './reader.js';
+import { type Address, Reader, segmentOfAddress } from './reader.js';
 import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
 
 export interface PackOptions extends WriterOptions {
@@ -50,6 +50,45 @@ export function pack(value: unknown, options?: PackOptions): Image {
   } catch (error) {
     if (error instanceof PackFailure) throw error.toError(options?.path ?? '$');
     throw error;
+  }
+  return packer.finish(root);
+}
+
+/**
+ * What a layer (FORMAT.md §7) is written from: the base image, which objects stand for base nodes
+ * that are kept by reference (`keep`: the node's address, or undefined to pack the object), and the
+ * base nodes it replaces, each with the value that replaces it. A keep of a replaced node is right:
+ * the layer's redirect leads every reference to it to the replacement.
+ */
+export interface LayerInput {
+  base: Image;
+  keep(o: object): Address | undefined;
+  replaced: Iterable<readonly [from: Address, value: unknown]>;
+}
+
+/**
+ * Packs `value` as a layer on `layer.base`: only what `keep` does not keep is written, plus the
+ * replacements. Refusals name their path from `$` (the root) or `$replaced` (a replacement).
+ */
+export function packLayer(value: unknown, layer: LayerInput, options?: PackOptions): Image {
+  const base = new Reader(layer.base);
+  const checksum = base.layers[base.layers.length - 1]!.checksum;
+  const writer = new ImageWriter(options, undefined, { segments: layer.base.segments, checksum });
+  const packer = new Packer(writer, layer.keep);
+  const at = (path: string, encode: () => Ref): Ref => {
+    try {
+      return encode();
+    } catch (error) {
+      if (error instanceof PackFailure) throw error.toError(path);
+      throw error;
+    }
+  };
+  const root = at(options?.path ?? '$', () => packer.encode(value));
+  for (const [from, replacement] of layer.replaced) {
+    writer.redirect(
+      from,
+      at('$replaced', () => packer.encodeFresh(replacement)),
+    );
   }
   return packer.finish(root);
 }
@@ -157,7 +196,24 @@ export class Packer {
   private readonly shapeCache = new Map<string, { keys: readonly string[]; index: number }>();
   private readonly shapeAddresses: Ref[] = [];
 
-  constructor(private readonly writer: ImageWriter) {}
+  /** The object being written anew by `encodeFresh`, which `keep` must not keep. */
+  private fresh: object | undefined;
+
+  constructor(
+    private readonly writer: ImageWriter,
+    /** For a layer: the base node an object stands for, kept by reference (see LayerInput). */
+    private readonly keep?: (o: object) => Address | undefined,
+  ) {}
+
+  /** `encode` of an object that replaces a base node: written as a node of its own, never kept. */
+  encodeFresh(value: unknown): Ref {
+    this.fresh = typeof value === 'object' && value !== null ? value : undefined;
+    try {
+      return this.encode(value);
+    } finally {
+      this.fresh = undefined;
+    }
+  }
 
   finish(root: Ref): Image {
     return this.writer.finish(root, this.shapeAddresses);
@@ -258,6 +314,10 @@ export class Packer {
         if (value === null) return NULL;
         const known = this.objects.get(value) ?? this.olderObject(value);
         if (known !== undefined) return known;
+        if (this.keep !== undefined && value !== this.fresh) {
+          const kept = this.keep(value);
+          if (kept !== undefined) return kept;
+        }
         // Arrays and plain objects go straight to their writer: each level of nesting then costs two
         // stack frames (this and the writer), so `pack` goes as deep as structuredClone does.
         if ((value as { [NODE]?: unknown })[NODE] === undefined) {
@@ -458,7 +518,7 @@ export class Packer {
     const node = this.viewNode;
     const keys =
       node !== undefined && (node.reader.header(node.address) & KIND_MASK) === Kind.Object
-        ? node.reader.shape(node.reader.count(node.address)).keys()
+        ? node.reader.shape(node.reader.count(node.address), segmentOfAddress(node.address)).keys()
         : Object.keys(o);
     if (keys.length >= DICT_MIN_KEYS) return this.dict(o, keys);
     const shape = this.shape(keys);

@@ -13,6 +13,7 @@ import {
   KIND_MASK,
   KIND_NAMES,
   Kind,
+  LayerHeader,
   MAGIC,
   NEAR_MASK,
   PAYLOAD_SHIFT,
@@ -44,15 +45,21 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 }
 
 /**
- * Checks the image header at the start of `first` (segment 0, or a file's first bytes): the magic, the
- * format version, the checksum, the required flags. The Reader runs it on every open; the file layer
- * runs it before it maps or reads a file's segments.
+ * Checks the image header at the start of `first` (segment 0, a layer's first segment, or a file's
+ * first bytes): the magic, the format version, the checksum, the required flags. A layer's header
+ * (`layer`, FORMAT.md §7) is 72 bytes and its reserved field is the base's checksum; a standalone one
+ * has no base. The Reader runs it on every open; the file layer before it maps or reads a file.
  */
-export function checkHeader(first: Uint8Array): void {
-  if (first.length < Header.Size || MAGIC.some((b, i) => first[i] !== b)) {
-    throw new CowshareError('NOT_IMAGE', 'image: segment 0 does not start with the COWSHARE magic');
+export function checkHeader(first: Uint8Array, layer = false): void {
+  const size = layer ? LayerHeader.Size : Header.Size;
+  const where = layer ? 'layer' : 'image';
+  if (first.length < size || MAGIC.some((b, i) => first[i] !== b)) {
+    throw new CowshareError(
+      layer ? 'CORRUPT' : 'NOT_IMAGE',
+      `${where}: ${layer ? 'the layer segment' : 'segment 0'} does not start with the COWSHARE magic`,
+    );
   }
-  const view = new DataView(first.buffer, first.byteOffset, Header.Size);
+  const view = new DataView(first.buffer, first.byteOffset, size);
   const word = (offset: Header) => view.getUint32(offset, true);
   const major = view.getUint16(Header.Major, true);
   if (major > FORMAT_MAJOR) {
@@ -61,14 +68,41 @@ export function checkHeader(first: Uint8Array): void {
       `image: format version ${major}.${view.getUint16(Header.Minor, true)} needs a newer cowshare (this one reads ${FORMAT_MAJOR}.x)`,
     );
   }
-  const checked = first.slice(0, Header.Size);
+  const checked = first.slice(0, size);
   new DataView(checked.buffer).setUint32(Header.Checksum, 0, true);
-  if (crc32(checked) !== word(Header.Checksum)) throw corrupt('image header', 'checksum mismatch');
-  if (major < FORMAT_MAJOR) throw corrupt('image header', `unknown format version ${major}`);
+  if (crc32(checked) !== word(Header.Checksum)) throw corrupt(`${where} header`, 'checksum mismatch');
+  if (major < FORMAT_MAJOR) throw corrupt(`${where} header`, `unknown format version ${major}`);
   if ((word(Header.Flags) & REQUIRED_FLAGS_MASK) !== 0) {
-    throw new CowshareError('VERSION', 'image: uses required features this cowshare does not know');
+    throw new CowshareError('VERSION', `${where}: uses required features this cowshare does not know`);
+  }
+  if (layer) return;
+  if (word(Header.BaseSegmentCount) !== 0) {
+    throw corrupt(
+      'image header',
+      'this is a layer (it has a base): open it with its base image’s segments first',
+    );
   }
   if (word(Header.Reserved) !== 0) throw corrupt('image header', 'reserved field is not zero');
+}
+
+/** One layer of an image (FORMAT.md §7): its segments and its tables. A standalone image is one layer. */
+export interface Layer {
+  /** Its first segment (a global index) and how many it has. */
+  readonly first: number;
+  readonly count: number;
+  readonly shapeTable: Address;
+  readonly shapeCount: number;
+  readonly farTable: Address;
+  readonly farCount: number;
+  /** Its REDIRECT_TABLE, or 0. */
+  readonly redirectTable: Address;
+  readonly redirectCount: number;
+  /** Its header's checksum: the layer above names it as its base. */
+  readonly checksum: number;
+  readonly rootSlot: number;
+  readonly rootSegment: number;
+  /** Shapes decoded so far, by index. */
+  readonly shapes: (Shape | undefined)[];
 }
 
 /** The value of a constant slot (FORMAT.md §4); `Hole` and `Absent` are returned as their codes. */
@@ -96,6 +130,8 @@ export function constantValue(slot: number): unknown {
       throw new CowshareError('CORRUPT', `constant ${slot >>> PAYLOAD_SHIFT} is not a value`);
   }
 }
+
+type TableField = Header.ShapeTableSegment | Header.FarTableSegment | LayerHeader.RedirectTableSegment;
 
 /** A shape: its key count, its keys (decoded on demand), and how to find a key's index. */
 export interface Shape {
@@ -127,11 +163,11 @@ export class Reader {
   readonly rootSegment: number;
   /** How views of this reader show objects (see OpenOptions.objects); set by `open`. */
   objects: 'facade' | 'record' = 'facade';
-  private readonly shapeTable: Address;
-  private readonly shapeCount: number;
-  private readonly farTable: Address;
-  private readonly farCount: number;
-  private readonly shapes: (Shape | undefined)[] = [];
+  /** The image's layers, the base first (one for a standalone image), and the layer of each segment. */
+  readonly layers: Layer[] = [];
+  private readonly layerOf: Uint32Array;
+  /** Whether some layer redirects nodes: every reference is then resolved through them (§7). */
+  private readonly redirecting: boolean;
 
   constructor(image: unknown) {
     assertImage(image);
@@ -142,30 +178,75 @@ export class Reader {
     this.views = segments.map((s) => new DataView(s));
     this.lengths = segments.map((s) => s.byteLength);
 
-    checkHeader(this.bytes[0]!);
-    const view = this.views[0]!;
-    const word = (offset: Header) => view.getUint32(offset, true);
-    if (word(Header.BaseSegmentCount) !== 0) {
-      throw new CowshareError('VERSION', 'image: layered images are not supported by this version');
+    this.layerOf = new Uint32Array(segments.length);
+    for (let first = 0; first < segments.length; ) {
+      const layer = this.readLayer(first, this.layers[this.layers.length - 1]);
+      this.layerOf.fill(this.layers.length, first, first + layer.count);
+      this.layers.push(layer);
+      first += layer.count;
     }
-    const count = word(Header.SegmentCount);
-    if (count !== segments.length) {
-      throw corrupt('image', `the header records ${count} segments, the image has ${segments.length}`);
-    }
-    this.checkSegments(word(Header.FirstSegmentBytes));
-
-    this.rootSlot = word(Header.RootSlot);
-    this.rootSegment = this.segmentIndex(word(Header.RootSegment), 'root segment');
-    this.shapeTable = this.table(Header.ShapeTableSegment, Kind.ShapeTable);
-    this.shapeCount = this.shapeTable ? this.count(this.shapeTable) : 0;
-    this.farTable = this.table(Header.FarTableSegment, Kind.FarTable);
-    this.farCount = this.farTable ? this.count(this.farTable) : 0;
+    const top = this.layers[this.layers.length - 1]!;
+    this.rootSlot = top.rootSlot;
+    this.rootSegment = top.rootSegment;
+    this.redirecting = this.layers.some((layer) => layer.redirectCount > 0);
   }
 
-  private checkSegments(firstLength: number): void {
-    this.lengths.forEach((length, i) => {
-      const recorded = i === 0 ? firstLength : this.words[i]![SegmentHeader.Length];
-      if (i > 0) {
+  /** Reads and checks the header, segments and tables of the layer starting at segment `first`. */
+  private readLayer(first: number, below: Layer | undefined): Layer {
+    checkHeader(this.bytes[first]!, below !== undefined);
+    const view = this.views[first]!;
+    const word = (offset: Header | LayerHeader) => view.getUint32(offset, true);
+    const where = below === undefined ? 'image' : `layer at segment ${first}`;
+    const count = word(Header.SegmentCount);
+    if (count === 0 || first + count > this.lengths.length) {
+      const recorded = first + count;
+      throw corrupt(where, `the headers record ${recorded} segments, the image has ${this.lengths.length}`);
+    }
+    if (below !== undefined) {
+      if (word(Header.BaseSegmentCount) !== first) {
+        throw corrupt(
+          where,
+          `its base has ${word(Header.BaseSegmentCount)} segments, not the ${first} below it`,
+        );
+      }
+      if (word(LayerHeader.BaseChecksum) !== below.checksum) {
+        throw corrupt(where, 'the segments below it are not the base image it was made on');
+      }
+    }
+    this.checkSegments(first, count, word(Header.FirstSegmentBytes));
+    // A layer's tables and root may name its own segments and its base's, never a layer above.
+    const end = first + count;
+    const table = (field: TableField, kind: Kind) => this.table(view, field, kind, end);
+    const shapeTable = table(Header.ShapeTableSegment, Kind.ShapeTable);
+    const farTable = table(Header.FarTableSegment, Kind.FarTable);
+    const redirectTable =
+      below === undefined ? 0 : table(LayerHeader.RedirectTableSegment, Kind.RedirectTable);
+    if (redirectTable !== 0 && segmentOfAddress(redirectTable) < first) {
+      throw corrupt(where, 'its redirect table is not in its own segments');
+    }
+    const rootSegment = word(Header.RootSegment);
+    if (rootSegment >= end) throw corrupt(`${where} header`, `root segment ${rootSegment} does not exist`);
+    return {
+      first,
+      count,
+      shapeTable,
+      shapeCount: shapeTable ? this.count(shapeTable) : 0,
+      farTable,
+      farCount: farTable ? this.count(farTable) : 0,
+      redirectTable,
+      redirectCount: redirectTable ? this.count(redirectTable) : 0,
+      checksum: word(Header.Checksum),
+      rootSlot: word(Header.RootSlot),
+      rootSegment,
+      shapes: [],
+    };
+  }
+
+  private checkSegments(first: number, count: number, firstLength: number): void {
+    for (let i = first; i < first + count; i++) {
+      const length = this.lengths[i]!;
+      const recorded = i === first ? firstLength : this.words[i]![SegmentHeader.Length];
+      if (i > first) {
         const words = this.words[i]!;
         if (length < SEGMENT_HEADER_BYTES || words[SegmentHeader.Magic] !== SEGMENT_MAGIC) {
           throw corrupt(`segment ${i}`, 'missing segment header');
@@ -179,24 +260,23 @@ export class Reader {
           `length is ${length} bytes, the image records ${recorded} (truncated?)`,
         );
       }
-    });
+    }
   }
 
-  private segmentIndex(index: number, what: string): number {
-    if (index >= this.lengths.length) throw corrupt('image header', `${what} ${index} does not exist`);
-    return index;
-  }
-
-  /** The address of a SHAPE_TABLE or FAR_TABLE named by the header, or 0 when there is none. */
-  private table(field: Header.ShapeTableSegment | Header.FarTableSegment, kind: Kind): Address {
-    const view = this.views[0]!;
+  /**
+   * The address of a table named by a header (`view`), or 0 when there is none; it must lie in a
+   * segment below `end`.
+   */
+  private table(view: DataView, field: TableField, kind: Kind, end: number): Address {
     const segment = view.getUint32(field, true);
     const offset = view.getUint32(field + 4, true);
     if (offset === 0) return 0;
-    const address = addressOf(this.segmentIndex(segment, KIND_NAMES[kind]!), offset);
+    if (segment >= end)
+      throw corrupt('image header', `${KIND_NAMES[kind]} segment ${segment} does not exist`);
+    const address = addressOf(segment, offset);
     const header = this.header(address);
     if ((header & KIND_MASK) !== kind) throw corrupt(this.where(address), `expected ${KIND_NAMES[kind]}`);
-    this.need(address, 2 * this.count(address));
+    this.need(address, (kind === Kind.RedirectTable ? 4 : 2) * this.count(address));
     return address;
   }
 
@@ -254,7 +334,10 @@ export class Reader {
    */
   slotAddress(segment: number, slot: number): Address {
     if ((slot & 1) === 1) return -1;
-    if ((slot & NEAR_MASK) === 0) return segment * SPAN + slot;
+    if ((slot & NEAR_MASK) === 0) {
+      const address = segment * SPAN + slot;
+      return this.redirecting ? this.resolve(address) : address;
+    }
     if ((slot & TAG_MASK) === Tag.Constant) return -1;
     return this.target(segment, slot);
   }
@@ -264,22 +347,69 @@ export class Reader {
     return (slot & 1) === 1 ? slot >> 1 : this.constant(slot);
   }
 
-  /** The node address a reference slot stored in `segment` points at. */
+  /** The node address a reference slot stored in `segment` points at (through any redirects). */
   target(segment: number, slot: number): Address {
-    if ((slot & NEAR_MASK) === 0) return segment * SPAN + slot;
-    if ((slot & TAG_MASK) !== Tag.Far)
-      throw corrupt(`segment ${segment}`, `slot 0x${slot.toString(16)} is not a reference`);
-    const index = slot >>> PAYLOAD_SHIFT;
-    if (index >= this.farCount)
-      throw corrupt(`segment ${segment}`, `far reference ${index} is not in the far table`);
-    const table = this.farTable;
-    const tableSegment = segmentOfAddress(table);
-    const word = this.body(table) + 2 * index;
-    const words = this.words[tableSegment]!;
-    const target = words[word + 1]!;
-    if (target >= this.lengths.length)
-      throw corrupt(this.where(table), `entry ${index} names a missing segment`);
-    return target * SPAN + words[word]!;
+    let address: Address;
+    if ((slot & NEAR_MASK) === 0) {
+      address = segment * SPAN + slot;
+    } else {
+      if ((slot & TAG_MASK) !== Tag.Far)
+        throw corrupt(`segment ${segment}`, `slot 0x${slot.toString(16)} is not a reference`);
+      // Far indices are the far table's of the layer that owns the slot's segment.
+      const layer = this.layers[this.layerOf[segment]!]!;
+      const index = slot >>> PAYLOAD_SHIFT;
+      if (index >= layer.farCount)
+        throw corrupt(`segment ${segment}`, `far reference ${index} is not in the far table`);
+      const table = layer.farTable;
+      const word = this.body(table) + 2 * index;
+      const words = this.words[segmentOfAddress(table)]!;
+      const target = words[word + 1]!;
+      if (target >= layer.first + layer.count)
+        throw corrupt(this.where(table), `entry ${index} names a missing segment`);
+      address = target * SPAN + words[word]!;
+    }
+    return this.redirecting ? this.resolve(address) : address;
+  }
+
+  /**
+   * Where a reference to `address` leads: through the redirects of each layer above the address's
+   * own, oldest first, each applied to what the one before gave (FORMAT.md §7).
+   */
+  resolve(address: Address): Address {
+    for (let j = this.layerOf[segmentOfAddress(address)]! + 1; j < this.layers.length; j++) {
+      const layer = this.layers[j]!;
+      if (layer.redirectCount > 0) address = this.redirected(layer, address);
+    }
+    return address;
+  }
+
+  /** The replacement `layer` gives `address`, or `address` itself: a binary search of its table. */
+  private redirected(layer: Layer, address: Address): Address {
+    const table = layer.redirectTable;
+    const words = this.words[segmentOfAddress(table)]!;
+    const body = this.body(table);
+    let lo = 0;
+    let hi = layer.redirectCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = body + 4 * mid;
+      const from = words[at + 1]! * SPAN + words[at]!;
+      if (from < address) lo = mid + 1;
+      else if (from > address) hi = mid - 1;
+      else {
+        const segment = words[at + 3]!;
+        if (segment < layer.first || segment >= layer.first + layer.count) {
+          throw corrupt(this.where(table), `redirect ${mid} leads outside its layer`);
+        }
+        return segment * SPAN + words[at + 2]!;
+      }
+    }
+    return address;
+  }
+
+  /** The layer that owns segment `segment`. */
+  layerAt(segment: number): Layer {
+    return this.layers[this.layerOf[segment]!]!;
   }
 
   /** The value of a constant slot (FORMAT.md §4); `Hole` and `Absent` are returned as their codes. */
@@ -404,25 +534,30 @@ export class Reader {
     return negative ? -magnitude : magnitude;
   }
 
-  /** The shape with table index `index`, decoded once per reader. */
-  shape(index: number): Shape {
-    const cached = this.shapes[index];
+  /**
+   * The shape with table index `index` of the layer owning segment `segment` (where the OBJECT that
+   * names it is), decoded once per reader.
+   */
+  shape(index: number, segment: number): Shape {
+    const layer = this.layerAt(segment);
+    const cached = layer.shapes[index];
     if (cached !== undefined) return cached;
-    const shape = this.decodeShape(this.shapeAddress(index));
-    this.shapes[index] = shape;
+    const shape = this.decodeShape(this.shapeAddress(index, segment));
+    layer.shapes[index] = shape;
     return shape;
   }
 
-  /** The address of the SHAPE node with table index `index`, checked. */
-  shapeAddress(index: number): Address {
-    if (index >= this.shapeCount) throw corrupt('shape table', `shape ${index} does not exist`);
-    const table = this.shapeTable;
+  /** The address of the SHAPE node with table index `index` in the layer owning `segment`, checked. */
+  shapeAddress(index: number, segment: number): Address {
+    const layer = this.layerAt(segment);
+    if (index >= layer.shapeCount) throw corrupt('shape table', `shape ${index} does not exist`);
+    const table = layer.shapeTable;
     const tableWords = this.words[segmentOfAddress(table)]!;
     const entry = this.body(table) + 2 * index;
-    const segment = tableWords[entry + 1]!;
-    if (segment >= this.lengths.length)
+    const target = tableWords[entry + 1]!;
+    if (target >= layer.first + layer.count)
       throw corrupt('shape table', `shape ${index} names a missing segment`);
-    const address = addressOf(segment, tableWords[entry]!);
+    const address = addressOf(target, tableWords[entry]!);
     if ((this.header(address) & KIND_MASK) !== Kind.Shape)
       throw corrupt(this.where(address), 'expected a SHAPE');
     return address;

@@ -19,12 +19,13 @@ import {
   KIND_NAMES,
   Kind,
   PAYLOAD_SHIFT,
+  redirectFamily,
   TAG_MASK,
   Tag,
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
-import { type Address, offsetOfAddress, Reader, segmentOfAddress } from './reader.js';
+import { type Address, addressOf, type Layer, offsetOfAddress, Reader, segmentOfAddress } from './reader.js';
 
 /**
  * Checks a whole image against the invariants of FORMAT.md §6 and throws a CowshareError (code CORRUPT)
@@ -96,8 +97,45 @@ class Verifier {
 
   run(): void {
     const { reader } = this;
+    for (const layer of reader.layers) if (layer.redirectCount > 0) this.redirects(layer);
     this.slot(reader.rootSegment, reader.rootSlot, 0, Allow.Value);
     while (this.pending.length > 0) this.visit(this.pending.pop()!);
+  }
+
+  /**
+   * A layer's REDIRECT_TABLE (FORMAT.md §7): pairs in increasing order of the replaced address, each
+   * replacing a container node below the layer by a node of the same family in the layer's own
+   * segments. (The replacements themselves are checked when the walk reaches them.)
+   */
+  private redirects(layer: Layer): void {
+    const { reader } = this;
+    const table = layer.redirectTable;
+    const words = reader.words[segmentOfAddress(table)]!;
+    const body = reader.body(table);
+    let previous = -1;
+    for (let i = 0; i < layer.redirectCount; i++) {
+      const at = body + 4 * i;
+      const fromSegment = words[at + 1]!;
+      const toSegment = words[at + 3]!;
+      if (fromSegment >= layer.first)
+        throw corrupt(reader.where(table), `redirect ${i} replaces a node of its own layer`);
+      if (toSegment < layer.first || toSegment >= layer.first + layer.count) {
+        throw corrupt(reader.where(table), `redirect ${i} leads outside its layer`);
+      }
+      const from = addressOf(fromSegment, words[at]!);
+      const to = addressOf(toSegment, words[at + 2]!);
+      if (from <= previous) throw corrupt(reader.where(table), `redirect ${i} is out of order`);
+      previous = from;
+      const family = redirectFamily(reader.header(from) & KIND_MASK);
+      if (family === undefined)
+        throw corrupt(reader.where(from), 'a redirect replaces a node that is not a container');
+      if (redirectFamily(reader.header(to) & KIND_MASK) !== family) {
+        throw corrupt(
+          reader.where(to),
+          `redirect ${i} replaces a ${KIND_NAMES[reader.header(from) & KIND_MASK]} with another kind`,
+        );
+      }
+    }
   }
 
   /** Checks a slot's tag and queues the node it refers to. `owner` is for messages (0: the header). */
@@ -193,10 +231,10 @@ class Verifier {
         return;
       }
       case Kind.Object: {
-        const shape = reader.shape(count);
+        const shape = reader.shape(count, segment);
         const body = reader.need(address, shape.count);
         for (let i = 0; i < shape.count; i++) this.slot(segment, words[body + i]!, address, Allow.Value);
-        this.shape(count);
+        this.shape(count, segment);
         return;
       }
       case Kind.Dict:
@@ -289,13 +327,14 @@ class Verifier {
     if (!ok) throw corrupt(this.reader.where(owner), 'a reference has the wrong kind');
   }
 
-  /** Checks a shape once: decoding it checks that its keys are strings and distinct. */
-  private readonly shapesChecked = new Set<number>();
-  private shape(index: number): void {
-    if (this.shapesChecked.has(index)) return;
-    this.shapesChecked.add(index);
+  /** Checks a shape once (by its address: each layer has its own table): decoding checks its keys. */
+  private readonly shapesChecked = new Set<Address>();
+  private shape(index: number, segment: number): void {
+    const address = this.reader.shapeAddress(index, segment);
+    if (this.shapesChecked.has(address)) return;
+    this.shapesChecked.add(address);
     if (this.stats) this.stats.shapes++;
-    this.reader.shape(index);
+    this.reader.shape(index, segment);
   }
 
   /** The comparable value of a key slot. */

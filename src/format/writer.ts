@@ -9,6 +9,8 @@ import {
   FORMAT_MINOR,
   Header,
   Kind,
+  LAYER_MINOR,
+  LayerHeader,
   MAGIC,
   MAX_FAR_INDEX,
   MAX_SEGMENT_BYTES,
@@ -76,6 +78,12 @@ export interface WriterOptions {
   segmentSize?: number;
 }
 
+/** The image a layer is written on (FORMAT.md §7): its segments, and its top header's checksum. */
+export interface LayerBase {
+  readonly segments: readonly SharedArrayBuffer[];
+  readonly checksum: number;
+}
+
 /**
  * Where a streaming writer puts the segments it is done with: an image file being written (FORMAT.md
  * §10: segment after segment, so each one's position is the sum of the lengths before it).
@@ -111,10 +119,18 @@ export class ImageWriter {
   private spilled = 0;
   /** With a sink: the file position of every spilled segment, and the end of the last one. */
   private readonly positions: number[] = [0];
+  /**
+   * For a layer: the base's segment count. `segments` starts with that many empty placeholders, so
+   * that a segment's place in it is its global index; they are never written.
+   */
+  private readonly baseCount: number;
+  /** For a layer: the base nodes it replaces, as (from, to) global addresses (FORMAT.md §7). */
+  private readonly redirects: [from: Ref, to: Ref][] = [];
 
   constructor(
     options: WriterOptions = {},
     private readonly sink?: SegmentSink,
+    private readonly base?: LayerBase,
   ) {
     const size = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     if (!Number.isInteger(size) || size < MIN_SEGMENT_SIZE || size > MAX_SEGMENT_BYTES) {
@@ -123,7 +139,19 @@ export class ImageWriter {
       );
     }
     this.segmentSize = Math.floor(size / SEGMENT_ALIGN) * SEGMENT_ALIGN;
-    this.openSegment(Header.Size);
+    this.check(base === undefined || sink === undefined, 'a layer is written in memory');
+    this.baseCount = base?.segments.length ?? 0;
+    for (let i = 0; i < this.baseCount; i++) this.segments.push(new SegmentBuffer(0, 0));
+    this.openSegment(base === undefined ? Header.Size : LayerHeader.Size);
+  }
+
+  /** Records that the layer replaces the base node at `from` with its own node at `to`. */
+  redirect(from: Ref, to: Ref): void {
+    this.check(
+      segmentOf(from) < this.baseCount && segmentOf(to) >= this.baseCount,
+      'a redirect across layers',
+    );
+    this.redirects.push([from, to]);
   }
 
   private get current(): SegmentBuffer {
@@ -132,7 +160,8 @@ export class ImageWriter {
 
   private openSegment(start: number): void {
     const segment = new SegmentBuffer(Math.min(INITIAL_CAPACITY, this.segmentSize), start);
-    if (this.segments.length > 0) {
+    // Every segment but the image's (or layer's) first starts with a segment header.
+    if (this.segments.length > this.baseCount) {
       segment.words[SegmentHeader.Magic] = SEGMENT_MAGIC;
       segment.words[SegmentHeader.Index] = this.segments.length;
     }
@@ -345,18 +374,18 @@ export class ImageWriter {
   finish(root: Ref, shapeAddresses: readonly number[]): Image {
     const closed = this.close(root, shapeAddresses);
     const lengths = closed.lengths;
-    this.segments[0]!.bytes.set(headerBytes(closed), 0);
+    this.segments[this.baseCount]!.bytes.set(headerBytes(closed, this.base), 0);
     // Copy each segment into shared memory and drop its build buffer at once: the peak is the image
-    // plus one segment, not twice the image.
-    const segments = lengths.map((length, i) => {
+    // plus one segment, not twice the image. A layer's base segments are the base's own, shared.
+    const own = lengths.map((length, i) => {
       const shared = new SharedArrayBuffer(length);
-      const built = this.segments[i]!;
+      const built = this.segments[this.baseCount + i]!;
       new Uint8Array(shared).set(built.bytes.subarray(0, built.length));
       built.release();
       return shared;
     });
     this.segments.length = 0;
-    return { segments };
+    return { segments: [...(this.base?.segments ?? []), ...own] };
   }
 
   /** `finish` for a writer with a sink: writes the rest of the segments, then the header at byte 0. */
@@ -364,7 +393,7 @@ export class ImageWriter {
     const closed = this.close(root, shapeAddresses);
     this.segments.push(new SegmentBuffer(0, 0)); // so that spill() writes out every real segment
     this.spill();
-    this.sink!.write(0, headerBytes(closed));
+    this.sink!.write(0, headerBytes(closed, undefined));
     return { bytes: this.positions[this.positions.length - 1]!, segments: closed.lengths.length };
   }
 
@@ -380,13 +409,35 @@ export class ImageWriter {
     // Writing the shape table adds no far entries (it stores addresses, not slots): the far table is
     // complete once the shape table is written.
     const farTable = this.writeFarTable();
-    const lengths = this.segments.map((s, i) => {
+    const redirectTable = this.writeRedirectTable();
+    // The lengths of the image's (or layer's) own segments.
+    const lengths = this.segments.slice(this.baseCount).map((s, k) => {
+      const i = this.baseCount + k;
       if (i < this.spilled) return this.positions[i + 1]! - this.positions[i]!;
       const length = align(s.length, SEGMENT_ALIGN);
-      if (i > 0) s.words[SegmentHeader.Length] = length;
+      if (k > 0) s.words[SegmentHeader.Length] = length;
       return length;
     });
-    return { lengths, rootSlot, rootSegment, shapeTable, farTable, nodeCount: this.nodeCount };
+    return { lengths, rootSlot, rootSegment, shapeTable, farTable, redirectTable, nodeCount: this.nodeCount };
+  }
+
+  /** A layer's REDIRECT_TABLE, pairs ordered by the replaced address (FORMAT.md §7), or 0. */
+  private writeRedirectTable(): Ref {
+    const count = this.redirects.length;
+    if (count === 0) return 0;
+    this.redirects.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < count; i++)
+      this.check(this.redirects[i - 1]![0] !== this.redirects[i]![0], 'a node redirected twice');
+    const address = this.alloc(4 + (count >= ESCAPE ? 4 : 0) + 16 * count);
+    const segment = this.segments[segmentOf(address)]!;
+    let word = tableHead(segment.words, (address % SEGMENT_SPAN) >>> 2, Kind.RedirectTable, count);
+    for (const [from, to] of this.redirects) {
+      segment.words[word++] = from % SEGMENT_SPAN;
+      segment.words[word++] = segmentOf(from);
+      segment.words[word++] = to % SEGMENT_SPAN;
+      segment.words[word++] = segmentOf(to);
+    }
+    return address;
   }
 }
 
@@ -424,17 +475,24 @@ interface Closed {
   rootSegment: number;
   shapeTable: Ref;
   farTable: Ref;
+  redirectTable: Ref;
   nodeCount: number;
 }
 
-/** The 64-byte image header (FORMAT.md §3), checksum included. */
-function headerBytes(closed: Closed): Uint8Array {
-  const bytes = new Uint8Array(Header.Size);
+/** The image header (FORMAT.md §3), or a layer's (§7, on `base`), checksum included. */
+function headerBytes(closed: Closed, base: LayerBase | undefined): Uint8Array {
+  const bytes = new Uint8Array(base === undefined ? Header.Size : LayerHeader.Size);
   const view = new DataView(bytes.buffer);
-  const word = (at: Header, value: number) => view.setUint32(at, value, true);
+  const word = (at: Header | LayerHeader, value: number) => view.setUint32(at, value, true);
   bytes.set(MAGIC, Header.Magic);
   view.setUint16(Header.Major, FORMAT_MAJOR, true);
-  view.setUint16(Header.Minor, FORMAT_MINOR, true);
+  view.setUint16(Header.Minor, base === undefined ? FORMAT_MINOR : LAYER_MINOR, true);
+  if (base !== undefined) {
+    word(Header.BaseSegmentCount, base.segments.length);
+    word(LayerHeader.BaseChecksum, base.checksum);
+    word(LayerHeader.RedirectTableSegment, segmentOf(closed.redirectTable));
+    word(LayerHeader.RedirectTableOffset, closed.redirectTable % SEGMENT_SPAN);
+  }
   word(Header.FirstSegmentBytes, closed.lengths[0]!);
   word(Header.SegmentCount, closed.lengths.length);
   word(Header.RootSlot, closed.rootSlot);

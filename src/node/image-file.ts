@@ -3,6 +3,7 @@ import { CowshareError } from '../errors.js';
 import type { Image } from '../format/image.js';
 import {
   Header,
+  LayerHeader,
   MAGIC,
   SEGMENT_ALIGN,
   SEGMENT_HEADER_BYTES,
@@ -118,6 +119,7 @@ export function openFile<T = unknown>(path: string, options: OpenFileOptions = {
 /**
  * The [offset, length] of every segment in the file: segment 0 at offset 0 with the length its header
  * records, then each further segment right after the one before, with the length in its own header.
+ * After the image's segments, a layer (FORMAT.md §7) may follow: its header starts its first segment.
  */
 function segmentRanges(fd: number, size: number, path: string): number[] {
   const first = readAt(fd, 0, Math.min(size, Header.Size));
@@ -128,28 +130,68 @@ function segmentRanges(fd: number, size: number, path: string): number[] {
     throw new CowshareError('CORRUPT', `${path}: truncated: ${size} bytes, shorter than the image header`);
   }
   checkHeader(first);
-  const header = new DataView(first.buffer, first.byteOffset, Header.Size);
-  const count = header.getUint32(Header.SegmentCount, true);
+  const ranges: number[] = [];
+  let end = layerRanges(fd, size, path, first, 0, ranges);
+  while (end < size) {
+    const next = readAt(fd, end, Math.min(size - end, LayerHeader.Size));
+    if (next.length < MAGIC.length || MAGIC.some((b, i) => next[i] !== b)) {
+      throw new CowshareError('CORRUPT', `${path}: ${size - end} bytes follow the image's last segment`);
+    }
+    if (next.length < LayerHeader.Size) {
+      throw new CowshareError('CORRUPT', `${path}: truncated: a layer header at byte ${end} is cut off`);
+    }
+    checkHeader(next, true);
+    const base = new DataView(next.buffer, next.byteOffset).getUint32(Header.BaseSegmentCount, true);
+    if (base !== ranges.length / 2) {
+      throw new CowshareError(
+        'CORRUPT',
+        `${path}: the layer at byte ${end} is not on the segments before it`,
+      );
+    }
+    end = layerRanges(fd, size, path, next, end, ranges);
+  }
+  return ranges;
+}
+
+/**
+ * Appends the ranges of the layer (or image) whose header is `header`, read at byte `start`, to
+ * `ranges`; returns where its last segment ends, which must be within the file.
+ */
+function layerRanges(
+  fd: number,
+  size: number,
+  path: string,
+  header: Uint8Array,
+  start: number,
+  ranges: number[],
+): number {
+  const view = new DataView(header.buffer, header.byteOffset, Header.Size);
+  const count = view.getUint32(Header.SegmentCount, true);
   const truncated = (recorded: string) =>
     new CowshareError(
       'CORRUPT',
       `${path}: truncated: the image records ${recorded}, the file has ${size} bytes`,
     );
   // Each segment is at least a segment header long, which bounds the loop below by the file's size.
-  if (count === 0 || count > 1 + size / SEGMENT_HEADER_BYTES) throw truncated(`${count} segments`);
-
-  const ranges = [0, header.getUint32(Header.FirstSegmentBytes, true)];
-  let end = ranges[1]!;
-  if (end < Header.Size)
-    throw new CowshareError('CORRUPT', `${path}: image header: segment 0 is ${end} bytes long`);
+  if (count === 0 || count > 1 + (size - start) / SEGMENT_HEADER_BYTES) throw truncated(`${count} segments`);
+  const firstLength = view.getUint32(Header.FirstSegmentBytes, true);
+  if (firstLength < Header.Size) {
+    throw new CowshareError(
+      'CORRUPT',
+      `${path}: image header: segment ${ranges.length / 2} is ${firstLength} bytes long`,
+    );
+  }
+  ranges.push(start, firstLength);
+  let end = start + firstLength;
   for (let i = 1; i < count; i++) {
+    const index = ranges.length / 2;
     if (end + SEGMENT_HEADER_BYTES > size)
-      throw truncated(`${count} segments (segment ${i} starts at ${end})`);
+      throw truncated(`${index + count - i} segments (segment ${index} starts at ${end})`);
     const segmentHeader = new DataView(readAt(fd, end, SEGMENT_HEADER_BYTES).buffer);
-    const word = (index: SegmentHeader) => segmentHeader.getUint32(4 * index, true);
+    const word = (at: SegmentHeader) => segmentHeader.getUint32(4 * at, true);
     const length = word(SegmentHeader.Length);
     if (word(SegmentHeader.Magic) !== SEGMENT_MAGIC || length < SEGMENT_HEADER_BYTES) {
-      throw new CowshareError('CORRUPT', `${path}: segment ${i}: no segment header at byte ${end}`);
+      throw new CowshareError('CORRUPT', `${path}: segment ${index}: no segment header at byte ${end}`);
     }
     ranges.push(end, length);
     end += length;
@@ -157,11 +199,8 @@ function segmentRanges(fd: number, size: number, path: string): number[] {
   if (ranges.some((n, i) => i % 2 === 1 && n % SEGMENT_ALIGN !== 0)) {
     throw new CowshareError('CORRUPT', `${path}: a segment length is not a multiple of ${SEGMENT_ALIGN}`);
   }
-  if (end > size) throw truncated(`${end} bytes in ${count} segments`);
-  if (end < size) {
-    throw new CowshareError('CORRUPT', `${path}: ${size - end} bytes follow the image's last segment`);
-  }
-  return ranges;
+  if (end > size) throw truncated(`${end} bytes in ${ranges.length / 2} segments`);
+  return end;
 }
 
 /** Reads each range into a SharedArrayBuffer of its own: the `read` backing. */

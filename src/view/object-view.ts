@@ -94,7 +94,7 @@ export interface Layout {
 /** The layout of the OBJECT or DICT node at `address` (whose header word is `header`). */
 export function layoutOf(reader: Reader, address: Address, header: number): Layout {
   if ((header & KIND_MASK) === Kind.Object) {
-    const shape = reader.shape(reader.count(address, header));
+    const shape = reader.shape(reader.count(address, header), segmentOfAddress(address));
     return { keys: shape, first: reader.need(address, shape.count, header), stride: 1 };
   }
   if ((header & KIND_MASK) !== Kind.Dict) throw corrupt(reader.where(address), 'expected an OBJECT or DICT');
@@ -125,7 +125,7 @@ export function layoutOf(reader: Reader, address: Address, header: number): Layo
 export function objectView(reader: Reader, address: Address, header: number): object {
   if ((header & KIND_MASK) === Kind.Object) {
     // The common case, without a Layout object per view.
-    const shape = reader.shape(reader.count(address, header));
+    const shape = reader.shape(reader.count(address, header), segmentOfAddress(address));
     if (reader.objects === 'record' && shape.count <= RECORD_MAX_KEYS)
       return recordView(reader, address, shape, header);
     const first = reader.need(address, shape.count, header);

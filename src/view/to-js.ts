@@ -75,7 +75,7 @@ class Copier {
   private object(address: Address): object {
     const reader = this.reader;
     const segment = segmentOfAddress(address);
-    const shape = reader.shape(reader.count(address));
+    const shape = reader.shape(reader.count(address), segment);
     const first = reader.need(address, shape.count);
     const result: Record<string, unknown> = {};
     this.memo.set(address, result);
