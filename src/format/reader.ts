@@ -68,6 +68,12 @@ export function checkHeader(first: Uint8Array, layer = false): void {
       `image: format version ${major}.${view.getUint16(Header.Minor, true)} needs a newer cowshare (this one reads ${FORMAT_MAJOR}.x)`,
     );
   }
+  if (!layer && word(Header.BaseSegmentCount) !== 0) {
+    throw corrupt(
+      'image header',
+      'this is a layer (it has a base): open it with its base image’s segments first',
+    );
+  }
   const checked = first.slice(0, size);
   new DataView(checked.buffer).setUint32(Header.Checksum, 0, true);
   if (crc32(checked) !== word(Header.Checksum)) throw corrupt(`${where} header`, 'checksum mismatch');
@@ -76,12 +82,6 @@ export function checkHeader(first: Uint8Array, layer = false): void {
     throw new CowshareError('VERSION', `${where}: uses required features this cowshare does not know`);
   }
   if (layer) return;
-  if (word(Header.BaseSegmentCount) !== 0) {
-    throw corrupt(
-      'image header',
-      'this is a layer (it has a base): open it with its base image’s segments first',
-    );
-  }
   if (word(Header.Reserved) !== 0) throw corrupt('image header', 'reserved field is not zero');
 }
 
