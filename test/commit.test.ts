@@ -27,8 +27,9 @@ describe('commit: a layer of what changed', () => {
     const layer = commit(draft);
     verify(layer);
     assert.equal(layer.segments.length, base.segments.length + 1);
-    base.segments.forEach((segment, i) =>
-      assert.equal(layer.segments[i], segment, 'the base segments are shared, not copied'),
+    for (const [i, segment] of base.segments.entries()) {
+      assert.equal(layer.segments[i], segment, 'the base segments are shared, not copied');
+    }
     );
     const added = bytesOf(layer) - bytesOf(base);
     assert.ok(added < 2048, `${added} new bytes for 8 changed entries`);
