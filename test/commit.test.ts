@@ -30,7 +30,6 @@ describe('commit: a layer of what changed', () => {
     for (const [i, segment] of base.segments.entries()) {
       assert.equal(layer.segments[i], segment, 'the base segments are shared, not copied');
     }
-    );
     const added = bytesOf(layer) - bytesOf(base);
     assert.ok(added < 2048, `${added} new bytes for 8 changed entries`);
     const view = open<Map<string, Any>>(layer);
