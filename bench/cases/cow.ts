@@ -6,12 +6,13 @@
 //   cow/read       reads of unchanged data through a draft against reads of its base; full iteration
 //   cow/memory     memory kept per fork after 8 writes, at each base size
 //   cow/restore    backtracking: fork() of an ancestor snapshot
+//   cow/commit     commit(draft) of a draft of a 100k-entry image, against packing the whole value again
 // Each case first checks that every subject produces the same result.
 
 import { enableMapSet, produce, setAutoFreeze } from 'immer';
 import { fromJS, Map as ImmutableMap } from 'immutable';
 import { create } from 'mutative';
-import { fork, open, pack, type Shared, snapshot } from '../../src/index.js';
+import { commit, fork, type Image, open, pack, type Shared, snapshot, toJS } from '../../src/index.js';
 import { type Entry, keyOf, makeEntries, memo, type Size } from '../data.js';
 import {
   assert,
@@ -484,6 +485,52 @@ export const cases: BenchCase[] = [
       const report = new Report();
       report.add('fork(ancestor snapshot)', 'ns', ns.get('fork(ancestor snapshot)'));
       report.check('restore to an ancestor snapshot', ns.get('fork(ancestor snapshot)'), 'ns', atMost(1000));
+      return report;
+    },
+  },
+  {
+    name: 'cow/commit',
+    async run(ctx) {
+      const map = mapOf(WIDE);
+      const image = pack(map);
+      const view = open<Map<string, Entry>>(image);
+      const bytes = (i: Image) => i.segments.reduce((sum, segment) => sum + segment.byteLength, 0);
+      // Entries changed in place (the usual write), and the Map itself changed (a key added).
+      const entryDraft = fork(view);
+      for (const key of writeKeys(WIDE, 3)) entryDraft.get(key)!.score = -1;
+      const mapDraft = fork(view);
+      mapDraft.set('new key', { id: -1, name: 'new', score: 0, tags: [] });
+      ctx.log('checking that each commit reads as its draft');
+      for (const draft of [entryDraft, mapDraft]) {
+        const committed = open<Map<string, Entry>>(commit(draft));
+        assert(committed.size === draft.size, 'the committed Map has another size');
+        for (const key of [...writeKeys(WIDE, 3), 'new key', keyOf(0)]) {
+          assertSame(committed.get(key), toJS(draft.get(key)), `get(${key})`);
+        }
+      }
+      const report = new Report();
+      const times = msPerCall(
+        [
+          { name: 'commit, 8 entries changed', ops: 1, run: () => commit(entryDraft) },
+          { name: 'pack(toJS(draft)), 8 entries changed', ops: 1, run: () => pack(toJS(entryDraft)) },
+          { name: 'commit, a key added to the Map', ops: 1, run: () => commit(mapDraft) },
+        ],
+        5,
+      );
+      for (const [name, value] of times) report.add(name, 'ms', value);
+      const entryLayer = bytes(commit(entryDraft)) - bytes(image);
+      const mapLayer = bytes(commit(mapDraft)) - bytes(image);
+      report.add('commit, 8 entries changed', 'new bytes', entryLayer);
+      report.add('pack(toJS(draft)), 8 entries changed', 'new bytes', bytes(image));
+      report.add('commit, a key added to the Map', 'new bytes', mapLayer);
+      report.check('new bytes, 8 entries changed', entryLayer, 'bytes');
+      report.check('new bytes per entry of a rewritten 100k Map', mapLayer / WIDE, 'bytes');
+      report.check(
+        'time: repack / commit, 8 entries changed',
+        times.get('pack(toJS(draft)), 8 entries changed') / times.get('commit, 8 entries changed'),
+        '×',
+      );
+      report.note(`the base image: ${(bytes(image) / 1e6).toFixed(1)} MB, shared by every layer`);
       return report;
     },
   },
