@@ -68,21 +68,33 @@ export function checkHeader(first: Uint8Array, layer = false): void {
       `image: format version ${major}.${view.getUint16(Header.Minor, true)} needs a newer cowshare (this one reads ${FORMAT_MAJOR}.x)`,
     );
   }
-  if (!layer && word(Header.BaseSegmentCount) !== 0) {
-    throw corrupt(
-      'image header',
-      'this is a layer (it has a base): open it with its base image’s segments first',
-    );
+  if (!checksumHolds(first, size)) {
+    // A sound layer header where an image's should be: the caller left the base out.
+    if (!layer && first.length >= LayerHeader.Size && checksumHolds(first, LayerHeader.Size)) {
+      throw corrupt(
+        'image header',
+        'this is a layer (it has a base): open it with its base image’s segments first',
+      );
+    }
+    throw corrupt(`${where} header`, 'checksum mismatch');
   }
-  const checked = first.slice(0, size);
-  new DataView(checked.buffer).setUint32(Header.Checksum, 0, true);
-  if (crc32(checked) !== word(Header.Checksum)) throw corrupt(`${where} header`, 'checksum mismatch');
+  if (!layer && word(Header.BaseSegmentCount) !== 0)
+    throw corrupt('image header', 'a base segment count in a standalone header');
   if (major < FORMAT_MAJOR) throw corrupt(`${where} header`, `unknown format version ${major}`);
   if ((word(Header.Flags) & REQUIRED_FLAGS_MASK) !== 0) {
     throw new CowshareError('VERSION', `${where}: uses required features this cowshare does not know`);
   }
   if (layer) return;
   if (word(Header.Reserved) !== 0) throw corrupt('image header', 'reserved field is not zero');
+}
+
+/** Whether the CRC-32 of the first `size` bytes of a header (its checksum field as 0) is that field. */
+function checksumHolds(header: Uint8Array, size: number): boolean {
+  const checked = header.slice(0, size);
+  const view = new DataView(checked.buffer);
+  const recorded = view.getUint32(Header.Checksum, true);
+  view.setUint32(Header.Checksum, 0, true);
+  return crc32(checked) === recorded;
 }
 
 /** One layer of an image (FORMAT.md §7): its segments and its tables. A standalone image is one layer. */
@@ -180,6 +192,10 @@ export class Reader {
 
     this.layerOf = new Uint32Array(segments.length);
     for (let first = 0; first < segments.length; ) {
+      // Segments after the last layer read: another layer, or segments the headers do not account for.
+      if (first > 0 && MAGIC.some((b, i) => this.bytes[first]![i] !== b)) {
+        throw corrupt('image', `the headers record ${first} segments, the image has ${segments.length}`);
+      }
       const layer = this.readLayer(first, this.layers[this.layers.length - 1]);
       this.layerOf.fill(this.layers.length, first, first + layer.count);
       this.layers.push(layer);
