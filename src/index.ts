@@ -3,8 +3,9 @@
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
 export { commit } from './cow/commit.js';
-export { type Draft, fork, snapshot } from './cow/fork.js';
+export { type Draft, type ForkOptions, fork, snapshot } from './cow/fork.js';
 export { type CowOptions, cow } from './cow/live.js';
+export { applyPatches, type Patch, patches } from './cow/patches.js';
 export { toJS } from './cow/to-js.js';
 export { CowshareError, type ErrorCode } from './errors.js';
 export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';

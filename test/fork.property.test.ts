@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { types } from 'node:util';
 import fc from 'fast-check';
 import { nodeOf } from '../src/format/node-ref.js';
-import { commit, fork, open, pack, snapshot, toJS, verify } from '../src/index.js';
+import { applyPatches, commit, fork, open, pack, patches, snapshot, toJS, verify } from '../src/index.js';
 import { assertSameAsClone } from './support/equal.js';
 
 const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
@@ -416,6 +416,59 @@ function apply(model: Any, draft: Any, op: Op): void {
   }
 }
 
+/** Whether no container of `value` is reached twice, and no two typed arrays share a buffer. */
+function treeLike(value: unknown): boolean {
+  const seen = new Set<object>();
+  const walk = (v: unknown): boolean => {
+    if (kindOf(v) === undefined) return true;
+    if (seen.has(v as object)) return false;
+    seen.add(v as object);
+    if (ArrayBuffer.isView(v)) {
+      if (seen.has(v.buffer)) return false;
+      seen.add(v.buffer);
+    }
+    const c = v as Any;
+    if (kindOf(c) === 'map') return [...c.values()].every(walk);
+    if (kindOf(c) === 'array' || kindOf(c) === 'object') return Object.keys(c).every((key) => walk(c[key]));
+    return true;
+  };
+  return walk(value);
+}
+
+/** A copy with object keys sorted, for comparisons where only key order may differ. */
+function canonical(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || value instanceof Date)
+    return value;
+  if (seen.has(value)) return seen.get(value);
+  if (value instanceof Map) {
+    const copy = new Map();
+    seen.set(value, copy);
+    for (const [k, v] of [...value].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)))
+      copy.set(k, canonical(v, seen));
+    return copy;
+  }
+  if (value instanceof Set) return new Set([...value].sort((a, b) => (String(a) < String(b) ? -1 : 1)));
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    seen.set(value, copy);
+    value.forEach((v, i) => {
+      copy[i] = canonical(v, seen);
+    });
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const key of Object.keys(value).sort()) {
+    Object.defineProperty(copy, key, {
+      value: canonical((value as Record<string, unknown>)[key], seen),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
 function capture(f: () => unknown): { threw: boolean; result?: unknown; kind?: string | undefined } {
   try {
     const result = f();
@@ -434,7 +487,7 @@ function describeOp(op: Op, path: Step[]): string {
  * `base` is what was forked (a plain value or a view), `original` a plain copy of it.
  */
 function run(base: unknown, original: unknown, steps: { op: Op; version: number }[]): void {
-  let draft: Any = fork(base);
+  let draft: Any = fork(base, { patches: true });
   let model: Any = structuredClone(original);
   const saved: { snap: unknown; model: unknown }[] = [];
   assertReads(draft, model, 'draft');
@@ -458,22 +511,38 @@ function run(base: unknown, original: unknown, steps: { op: Op; version: number 
   }
   for (const [i, { snap, model: then }] of saved.entries()) assertReads(snap, then, `snapshot ${i}`);
   assertReads(base, original, 'base');
+  const labelled = (label: string, check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      throw new Error(`${label}: ${(error as Error).message}`);
+    }
+  };
   // A draft copies and packs as the value it shows.
-  assertSameAsClone(toJS(draft), model);
-  assertSameAsClone(toJS(open(pack(draft))), model);
-  if (saved.length > 0) assertSameAsClone(toJS(saved[0]!.snap), saved[0]!.model);
+  labelled('toJS', () => assertSameAsClone(toJS(draft), model));
+  labelled('pack', () => assertSameAsClone(toJS(open(pack(draft))), model));
+  if (saved.length > 0) labelled('snapshot', () => assertSameAsClone(toJS(saved[0]!.snap), saved[0]!.model));
   // commit: over an image, a layer of what changed (FORMAT.md §7); it verifies and reads as the model,
   // and a draft of it commits again on top.
   const layer = commit(draft);
   verify(layer);
-  assertSameAsClone(toJS(open(layer)), model);
+  labelled('commit', () => assertSameAsClone(toJS(open(layer)), model));
   const again = fork(open(layer)) as Any;
   if (kindOf(again) === 'map') again.set('again', 1);
   else if (kindOf(again) === 'array') again.push('again');
   else again.again = 1;
   const top = commit(again);
   verify(top);
-  assertSameAsClone(toJS(open(top)), toJS(again));
+  labelled('second commit', () => assertSameAsClone(toJS(open(top)), toJS(again)));
+  // Patches, from the write log: applied to the base they give the draft, and the inverse patches
+  // applied to the draft give the base back (keys deleted and added again may move to the end).
+  const log = patches(draft);
+  labelled('patches', () => assertSameAsClone(toJS(applyPatches(base, log.patches)), model));
+  // Inverse patches restore values; an element a splice removed, or a value a write replaced that
+  // is no longer reachable, comes back as a copy: so the check is for graphs without sharing.
+  if (treeLike(original) && !steps.some(({ op }) => 'alias' in (op.value as Write))) {
+    assert.deepEqual(canonical(toJS(applyPatches(snapshot(draft), log.inverse))), canonical(original));
+  }
 }
 
 const stepsArb = fc.array(fc.record({ op: opArb, version: fc.nat() }), { maxLength: 40 });

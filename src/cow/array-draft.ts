@@ -4,6 +4,7 @@ import type { Branch } from './branch.js';
 import { DRAFT, draftOf, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
+import { at, copyOf, pathTo, recordChild, recordSplice, type Step } from './patches.js';
 import { DELETED, Props } from './props.js';
 import { Rope } from './rope.js';
 
@@ -59,7 +60,26 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
   /** Element `i` as a reader sees it. */
   element(i: number): unknown {
     const value = this.at(i);
-    return value === HOLE ? undefined : this.branch.out(value);
+    if (value === HOLE) return undefined;
+    this.branch.from(this, i);
+    return this.branch.out(value);
+  }
+
+  /** Where the node `child`, read from element `index`, is now: there, or found again after a shift. */
+  locate(child: NodeKey, index: unknown): Step | undefined {
+    const holds = (i: number) => {
+      const value = this.at(i);
+      return typeof value === 'object' && value !== null && this.branch.keyOf(value) === child;
+    };
+    if (typeof index === 'number' && holds(index)) return { key: index };
+    if (typeof index === 'string') {
+      const value = this.extra(index);
+      return typeof value === 'object' && value !== null && this.branch.keyOf(value) === child
+        ? { key: index }
+        : undefined;
+    }
+    for (let i = 0; i < this.length; i++) if (holds(i)) return { key: i };
+    return undefined;
   }
 
   private extra(key: string): unknown {
@@ -74,7 +94,10 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
       if (i >= 0) return this.element(i);
       if (key === 'length') return this.length;
       const value = this.extra(key);
-      if (value !== ABSENT) return this.branch.out(value);
+      if (value !== ABSENT) {
+        this.branch.from(this, key);
+        return this.branch.out(value);
+      }
       const method = METHODS.get(key);
       if (method !== undefined) return method;
     } else if (key === DRAFT) return this;
@@ -85,30 +108,72 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
   set(_target: unknown[], key: string | symbol, value: unknown): boolean {
     if (typeof key === 'symbol') throw new TypeError('cowshare: a draft has no symbol-keyed properties');
     const i = toIndex(key);
-    if (i >= 0) this.setElement(i, this.branch.in(value));
+    if (i >= 0) this.setElement(i, this.branch.in(value), value);
     else if (key === 'length') this.setLength(value);
     else {
       const stored = this.branch.in(value);
       this.branch.beginWrite('array');
-      if (!Object.is(this.extra(key), stored)) {
+      const before = this.extra(key);
+      if (!this.branch.same(before, stored)) {
+        const recorded = recordChild(this, { key }, before, stored, value, ABSENT);
         this.writable('array').extras.set(this.base.extras, key, stored, this.branch.epoch);
+        recorded();
       }
     }
     return true;
   }
 
-  setElement(i: number, stored: unknown): void {
+  /** Sets element `i` to `stored` (HOLE: deletes it); `raw` is the value as given, for patches. */
+  setElement(i: number, stored: unknown, raw: unknown = stored): void {
     this.branch.beginWrite('array');
     const length = this.length;
     if (i < length) {
-      if (Object.is(this.at(i), stored)) return;
+      const before = this.at(i);
+      if (this.branch.same(before, stored)) return;
+      const recorded = recordChild(this, { key: i }, before, stored, raw, HOLE, true);
       const state = this.writable('array');
       state.items = state.items.set(i, stored, this.branch.epoch);
+      recorded();
     } else {
+      this.recordLength(i + 1);
+      const recorded = recordChild(this, { key: i }, HOLE, stored, raw, HOLE, true);
       const state = this.writable('array');
       const epoch = this.branch.epoch;
       state.items = state.items.insertFill(length, i - length, epoch).insert(i, [stored], epoch);
+      recorded();
     }
+  }
+
+  /** Records a change of `length` to `length` (the extension's `replace` of `/…/length`). */
+  private recordLength(length: number): void {
+    const now = this.length;
+    this.branch.record(() => {
+      const path = pathTo(this);
+      if (path === undefined) return undefined;
+      const lengthAt = at([...path, { key: 'length' }]);
+      if (length >= now) {
+        return [
+          { op: 'replace', ...lengthAt, value: length },
+          { op: 'replace', ...lengthAt, value: now },
+        ];
+      }
+      const removed = this.copies(length, now);
+      // Shortening drops elements: its inverse puts them back (holes come back as undefined).
+      return [
+        { op: 'replace', ...lengthAt, value: length },
+        { op: 'splice', ...at(path), index: length, remove: 0, values: removed },
+      ];
+    });
+  }
+
+  /** Plain copies of elements `from` to `to` (holes as holes), for patches. */
+  private copies(from: number, to: number): unknown[] {
+    const values = new Array<unknown>(to - from);
+    for (let i = from; i < to; i++) {
+      const value = this.at(i);
+      if (value !== HOLE) values[i - from] = copyOf(this.branch, value);
+    }
+    return values;
   }
 
   setLength(value: unknown): void {
@@ -118,6 +183,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     this.branch.beginWrite('array');
     const now = this.length;
     if (length === now) return;
+    this.recordLength(length);
     const state = this.writable('array');
     const epoch = this.branch.epoch;
     state.items =
@@ -136,8 +202,12 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     }
     if (key === 'length') return false; // non-configurable, as on every array
     this.branch.beginWrite('array');
-    if (this.extra(key) !== ABSENT)
+    const before = this.extra(key);
+    if (before !== ABSENT) {
+      const recorded = recordChild(this, { key }, before, ABSENT, undefined, ABSENT);
       this.writable('array').extras.set(this.base.extras, key, DELETED, this.branch.epoch);
+      recorded();
+    }
     return true;
   }
 
@@ -214,8 +284,16 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
   replaceAll(values: readonly unknown[]): void {
     const stored = new Array<unknown>(values.length);
     for (let i = 0; i < values.length; i++) stored[i] = i in values ? this.branch.in(values[i]) : HOLE;
+    const recorded = recordSplice(this, 0, this.storedRange(0, this.length), stored, false, HOLE);
     const state = this.writable('array');
     state.items = Rope.of(stored, this.branch.epoch, HOLE);
+    recorded();
+  }
+
+  /** Elements `from` to `to` as stored (HOLE for holes), for patches. */
+  private storedRange(from: number, to: number): unknown[] {
+    if (!this.branch.recording) return [];
+    return Array.from({ length: to - from }, (_, k) => this.at(from + k));
   }
 
   /** Removes `count` elements at `start` and inserts `values` (stored) there; the removed elements. */
@@ -228,10 +306,12 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     }
     if (count === 0 && values.length === 0) return removed;
     if (this.length - count + values.length > MAX_LENGTH) throw new RangeError('Invalid array length');
+    const stored = values.map((value) => this.branch.in(value));
+    const recorded = recordSplice(this, start, this.storedRange(start, start + count), stored, false, HOLE);
     const state = this.writable('array');
     const epoch = this.branch.epoch;
-    const stored = values.map((value) => this.branch.in(value));
     state.items = state.items.remove(start, count, epoch).insert(start, stored, epoch);
+    recorded();
     return removed;
   }
 }

@@ -3,11 +3,12 @@ import { nodeOf } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
 import { readSlot } from '../view/decode.js';
 import { containerKind } from './base.js';
-import { draftOf, type NodeState } from './draft-node.js';
+import { draftOf, type NodeDraft, type NodeState, type Place } from './draft-node.js';
 import { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 import { makeDraft } from './make-draft.js';
 import { hashKey, type NodeKey, tokenOf } from './node-key.js';
+import type { LogEntry, Patch } from './patches.js';
 
 /**
  * A branch: one line of copy-on-write versions of a value graph, and the facades (drafts) through
@@ -33,6 +34,11 @@ export class Branch {
   private readonly drafts = new Map<NodeKey, object>();
   /** The snapshot of the current state, until the next write. */
   private lastSnapshot: Branch | undefined;
+  /**
+   * With patches recorded: where the next draft `out` makes was read from (its parent and the key
+   * there), set by the reading draft just before (`from`), so that a write can name its path.
+   */
+  private pendingPlace: Place | undefined;
 
   constructor(
     public overrides: HashTrie<NodeKey, NodeState>,
@@ -40,11 +46,24 @@ export class Branch {
     private readonly lineage: Lineage,
     readonly frozen: boolean,
     public epoch: Epoch = new Epoch(),
+    /** The write log since the fork the recording started at (patches.ts), or undefined. */
+    public log: LogEntry | undefined = undefined,
+    /** Whether writes are logged (fork's `patches` option), and the node paths are relative to. */
+    readonly recording = false,
+    readonly root?: NodeKey,
   ) {}
 
   /** A new branch over `base`: nothing overridden yet. */
-  static over(base: unknown): Branch {
-    return new Branch(HashTrie.empty(), { reader: nodeOf(base)?.reader }, false);
+  static over(base: object, recording = false): Branch {
+    const lineage = { reader: nodeOf(base)?.reader };
+    const branch = new Branch(HashTrie.empty(), lineage, false);
+    if (!recording) return branch;
+    return new Branch(branch.overrides, lineage, false, branch.epoch, undefined, true, branch.keyOf(base));
+  }
+
+  /** Tells the next `out` which container (and key there) its value is read from, when recording. */
+  from(parent: NodeDraft<NodeState>, key: unknown): void {
+    if (this.recording) this.pendingPlace = { parent, key };
   }
 
   /** The image whose nodes this lineage keys by address (the one it started from), if any. */
@@ -85,6 +104,8 @@ export class Branch {
 
   /** What a reader sees of a stored value: a container's draft, anything else as it is. */
   out(value: unknown): unknown {
+    const place = this.pendingPlace;
+    this.pendingPlace = undefined;
     if (typeof value !== 'object' || value === null) return value;
     const key = this.keyOf(value);
     const known = this.drafts.get(key);
@@ -92,8 +113,37 @@ export class Branch {
     const kind = containerKind(value);
     if (kind === undefined) return nodeOf(value) === undefined ? privateCopy(value) : value;
     const draft = makeDraft(this, kind, value, key);
+    if (place !== undefined) (draftOf(draft) as NodeDraft<NodeState>).place ??= place;
     this.drafts.set(key, draft);
     return draft;
+  }
+
+  /**
+   * Whether two stored values are the same value: Object.is, or two carriers of one node (each read
+   * of a view is a new object). A write of the same value changes nothing.
+   */
+  same(a: unknown, b: unknown): boolean {
+    if (Object.is(a, b)) return true;
+    return (
+      typeof a === 'object' &&
+      a !== null &&
+      typeof b === 'object' &&
+      b !== null &&
+      this.keyOf(a) === this.keyOf(b)
+    );
+  }
+
+  /** The draft node of `key` in this branch, if it has been made. */
+  nodeOf(key: NodeKey): NodeDraft<NodeState> | undefined {
+    const draft = this.drafts.get(key);
+    return draft === undefined ? undefined : (draftOf(draft) as NodeDraft<NodeState> | undefined);
+  }
+
+  /** Appends a patch and its inverse to the log (recording branches only; `make` runs only then). */
+  record(make: () => [patch: Patch, inverse: Patch] | undefined): void {
+    if (!this.recording) return;
+    const made = make();
+    if (made !== undefined) this.log = { patch: made[0], inverse: made[1], previous: this.log };
   }
 
   /**
@@ -106,7 +156,10 @@ export class Branch {
       const address = reader.slotAddress(segment, slot);
       if (address >= 0) {
         const known = this.drafts.get(address);
-        if (known !== undefined) return known;
+        if (known !== undefined) {
+          this.pendingPlace = undefined;
+          return known;
+        }
       }
     }
     return this.out(readSlot(reader, segment, slot));
@@ -140,16 +193,30 @@ export class Branch {
   snapshot(): Branch {
     if (this.frozen) return this;
     if (this.lastSnapshot === undefined) {
-      this.lastSnapshot = new Branch(this.overrides, this.lineage, true, this.epoch);
+      this.lastSnapshot = new Branch(
+        this.overrides,
+        this.lineage,
+        true,
+        this.epoch,
+        this.log,
+        this.recording,
+        this.root,
+      );
       // Nothing the snapshot reaches may change again: later writes copy into a new epoch.
       this.epoch = new Epoch();
     }
     return this.lastSnapshot;
   }
 
-  /** A new live branch starting from this one's current state. */
-  fork(): Branch {
-    return new Branch(this.snapshot().overrides, this.lineage, false);
+  /**
+   * A new live branch starting from this one's current state, rooted at `root`. It records patches
+   * when asked (`recording`): from the start of this one's log when this one records too, else from
+   * now.
+   */
+  fork(recording = this.recording, root = this.root): Branch {
+    const from = this.snapshot();
+    const log = recording && this.recording && root === this.root ? from.log : undefined;
+    return new Branch(from.overrides, this.lineage, false, new Epoch(), log, recording, root);
   }
 }
 

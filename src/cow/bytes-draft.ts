@@ -3,10 +3,11 @@ import { nodeOf, PACK_VALUE } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
 import { INSPECT } from '../view/inspect.js';
 import type { Branch } from './branch.js';
-import { DRAFT, draftOf, NodeDraft, type NodeState } from './draft-node.js';
+import { DRAFT, draftOf, NodeDraft, type NodeState, type Place } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 import { type NodeKey, tokenOf } from './node-key.js';
+import { recordSplice, recordWhole } from './patches.js';
 
 /** Bytes of a page: the unit a write copies. */
 const PAGE_BITS = 12;
@@ -197,6 +198,10 @@ const ACCESS: Record<string, [get: string, set: string]> = {
  */
 class TypedDraft implements ProxyHandler<object> {
   readonly size: number;
+  /** Where the draft was first read from, when patches are recorded (patches.ts). */
+  place: Place | undefined;
+  /** For a subarray: the draft it was taken from and where in it it starts (its writes are the parent's). */
+  within: { draft: TypedDraft; offset: number } | undefined;
   private readonly getter: (offset: number, littleEndian: boolean) => number | bigint;
   /** A one-element array of the type, to convert values as an assignment to a typed array does. */
   private readonly scratch: Typed;
@@ -241,9 +246,23 @@ class TypedDraft implements ProxyHandler<object> {
 
   setElement(i: number, value: unknown): void {
     this.branch.beginWrite('typed array');
-    this.convert(value);
+    const converted = this.convert(value);
     if (i < 0 || i >= this.length) return;
+    const before = this.element(i);
+    const recorded = Object.is(before, converted) ? undefined : this.recordSplice(i, [before], [converted]);
     this.buffer.write(this.region, this.byteOffset + i * this.size, this.scratchBytes);
+    recorded?.();
+  }
+
+  /** `recordSplice` (an overwrite in place) of elements from `at`, on the typed array that is in paths. */
+  private recordSplice(at: number, before: unknown[], after: unknown[]): () => void {
+    let owner: TypedDraft = this;
+    let index = at;
+    while (owner.within !== undefined) {
+      index += owner.within.offset;
+      owner = owner.within.draft;
+    }
+    return recordSplice(owner as unknown as NodeDraft<NodeState>, index, before, after, true);
   }
 
   /** The current elements as a real typed array of the type: a copy. */
@@ -269,11 +288,20 @@ class TypedDraft implements ProxyHandler<object> {
     } finally {
       // A value that cannot be converted stops the write there, as in a typed array's own `set`:
       // the elements before it are written.
+      const recorded =
+        this.branch.recording && i > 0
+          ? this.recordSplice(
+              at,
+              Array.from(this.copy(at, at + i) as unknown as ArrayLike<unknown>),
+              Array.from(converted as unknown as ArrayLike<unknown>).slice(0, i),
+            )
+          : undefined;
       this.buffer.write(
         this.region,
         this.byteOffset + at * this.size,
         new Uint8Array(converted.buffer, 0, i * this.size),
       );
+      recorded?.();
     }
   }
 
@@ -445,7 +473,11 @@ const TYPED_METHODS = new Map<string, (this: unknown, ...args: never[]) => unkno
         Math.max(0, stop - start),
       );
       subarrayRegions.set(range, draft.region);
-      return draft.branch.out(range);
+      const sub = draft.branch.out(range);
+      // Its writes are its parent's, for patches: the subarray itself is in no path.
+      const handler = draftOf(sub as object) as TypedDraft;
+      handler.within ??= { draft, offset: start };
+      return sub;
     },
     slice(this: unknown, begin?: unknown, end?: unknown): unknown {
       const draft = self(this);
@@ -556,8 +588,6 @@ export function bytesDraft(branch: Branch, carrier: object, key: NodeKey): objec
  */
 class DataViewDraft {
   readonly #buffer: BufferNode;
-  readonly #key: NodeKey;
-  readonly #carrier: object;
   readonly byteOffset: number;
   readonly byteLength: number;
 
@@ -572,15 +602,17 @@ class DataViewDraft {
     region: Region,
   ) {
     this.#buffer = buffer;
-    this.#key = key;
-    this.#carrier = carrier;
     this.#region = region;
+    this.#node = { branch: buffer.branch, key, carrier, place: undefined };
     this.byteOffset = byteOffset;
     this.byteLength = byteLength;
   }
 
+  /** The node it stands for (and, when patches are recorded, where it was read from). */
+  readonly #node: { branch: Branch; key: NodeKey; carrier: object; place: Place | undefined };
+
   get [DRAFT](): { branch: Branch; key: NodeKey; carrier: object } {
-    return { branch: this.#buffer.branch, key: this.#key, carrier: this.#carrier };
+    return this.#node;
   }
 
   get [Symbol.toStringTag](): string {
@@ -617,7 +649,10 @@ class DataViewDraft {
       throw new RangeError('Offset is outside the bounds of the DataView');
     const bytes = new Uint8Array(size);
     put(new DataView(bytes.buffer));
+    const before = this.#buffer.branch.recording ? this.read(0, this.byteLength) : undefined;
     this.#buffer.write(this.#region, this.byteOffset + offset, bytes);
+    if (before !== undefined)
+      recordWhole(this.#node as NodeDraft<NodeState>, before, this.read(0, this.byteLength));
   }
 }
 

@@ -2,6 +2,7 @@ import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
+import { recordWhole } from './patches.js';
 
 /** A Date's changes in one branch: its time value. */
 class DateState implements NodeState {
@@ -26,6 +27,7 @@ class DateNode extends NodeDraft<DateState> {
 
   /** Records the draft's new time value. */
   record(time: number): void {
+    recordWhole(this, new Date(this.time), new Date(time));
     this.writable('Date').time = time;
   }
 }

@@ -17,6 +17,12 @@ export interface DraftNode {
 
 export const DRAFT: unique symbol = Symbol('cowshare.draft');
 
+/** A node's parent in its branch and its key there (an index, a property, a Map key). */
+export interface Place {
+  readonly parent: NodeDraft<NodeState>;
+  readonly key: unknown;
+}
+
 /** The draft node behind `value`, or undefined when it is not a draft or snapshot facade. */
 export function draftOf(value: object): DraftNode | undefined {
   return (value as { [DRAFT]?: DraftNode })[DRAFT];
@@ -29,6 +35,8 @@ export function draftOf(value: object): DraftNode | undefined {
  */
 export abstract class NodeDraft<S extends NodeState> implements DraftNode {
   state: S | undefined;
+  /** Where this node was first read from in its branch, when patches are recorded (patches.ts). */
+  place: Place | undefined;
 
   constructor(
     readonly branch: Branch,

@@ -2,6 +2,7 @@ import { nodeOf } from '../format/node-ref.js';
 import type { Shared, Unshared } from '../view/shared.js';
 import { Branch } from './branch.js';
 import { draftOf } from './draft-node.js';
+import { setFork } from './patches.js';
 
 /**
  * `Draft<T>`: the type of a mutable draft of a `T` (or of a view or snapshot of one): read-only Maps,
@@ -15,11 +16,23 @@ export type Draft<T> = Unshared<T>;
  * and then only what is written (src/cow/branch.ts). The base never changes — treat a plain base as
  * frozen: the draft reads it in place, so changing it afterwards would show through.
  */
-export function fork<T>(base: T): Draft<T> {
+export function fork<T>(base: T, options: ForkOptions = {}): Draft<T> {
   if (typeof base !== 'object' || base === null) return base as Draft<T>;
   const draft = draftOf(base);
-  if (draft === undefined) return Branch.over(base).out(base) as Draft<T>;
-  return draft.branch.fork().out(draft.carrier) as Draft<T>;
+  if (draft === undefined) return Branch.over(base, options.patches === true).out(base) as Draft<T>;
+  const branch = draft.branch.fork(options.patches ?? draft.branch.recording, draft.key);
+  return branch.out(draft.carrier) as Draft<T>;
+}
+
+setFork(fork);
+
+export interface ForkOptions {
+  /**
+   * Record every write, so that `patches(draft)` can give the changes as JSON Patch operations with
+   * their inverses (patches.ts). Off by default: recording copies each written value. A fork of a
+   * recording draft or snapshot records too, and its patches start where the recording began.
+   */
+  patches?: boolean;
 }
 
 /**

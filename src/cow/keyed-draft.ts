@@ -1,11 +1,13 @@
 import { nodeOf, PACK_AS } from '../format/node-ref.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import { KeyedView, type SlotShow } from '../view/keyed-view.js';
+import { ABSENT } from './base.js';
 import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 import { hashKey, type NodeKey, tokenOf } from './node-key.js';
+import { recordChild, type Step } from './patches.js';
 
 /** What a Map or Set draft reads of its base: a Map or Set, a view of one, or a snapshot of one. */
 interface KeyedBase {
@@ -94,6 +96,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
   get(key: unknown): unknown {
     const stored = this.branch.in(key);
     const entry = this.entry(stored);
+    this.branch.from(this, stored);
     if (entry !== undefined) return entry.deleted ? undefined : this.branch.out(entry.value);
     if (this.state?.cleared === true) return undefined;
     const view = this.view;
@@ -110,16 +113,23 @@ class KeyedNode extends NodeDraft<KeyedState> {
     this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
     const prior = this.entry(storedKey);
     const present = prior === undefined ? this.inBase(storedKey) : !prior.deleted;
-    if (present) {
-      const now = prior !== undefined ? prior.value : this.isSet ? storedKey : this.base.get!(storedKey);
-      if (Object.is(now, storedValue)) return;
-    }
+    const now = present ? this.storedOf(storedKey, prior) : ABSENT;
+    if (present && this.branch.same(now, storedValue)) return;
+    const recorded = recordChild(
+      this,
+      { mapKey: storedKey },
+      now,
+      storedValue,
+      this.isSet ? key : value,
+      ABSENT,
+    );
     const state = this.writable(this.isSet ? 'Set' : 'Map');
     // A key keeps its place while present; one that was absent goes to the end.
     const seq = present ? (prior?.seq ?? 0) : ++state.lastSeq;
     const entryKey = prior?.key ?? storedKey;
     this.put(state, entryKey, { key: entryKey, value: storedValue, seq, deleted: false });
     if (!present) state.size++;
+    recorded();
   }
 
   delete(key: unknown): boolean {
@@ -128,6 +138,14 @@ class KeyedNode extends NodeDraft<KeyedState> {
     const prior = this.entry(stored);
     const present = prior === undefined ? this.inBase(stored) : !prior.deleted;
     if (!present) return false;
+    const recorded = recordChild(
+      this,
+      { mapKey: stored },
+      this.storedOf(stored, prior),
+      ABSENT,
+      undefined,
+      ABSENT,
+    );
     const state = this.writable(this.isSet ? 'Set' : 'Map');
     const id = entryId(stored);
     if (this.inBase(stored)) {
@@ -137,17 +155,52 @@ class KeyedNode extends NodeDraft<KeyedState> {
       state.added = undefined;
     }
     state.size--;
+    recorded();
     return true;
   }
 
   clear(): void {
     this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
     if (this.size === 0) return;
+    // A patch per entry (RFC 6902 has no clear), their inverses made once the Map is empty.
+    const recorded = this.branch.recording
+      ? ([...this.entries()] as [unknown, unknown][]).map(([key, value]) =>
+          recordChild(
+            this,
+            { mapKey: this.branch.in(key) },
+            this.branch.in(value),
+            ABSENT,
+            undefined,
+            ABSENT,
+          ),
+        )
+      : [];
     const state = this.writable(this.isSet ? 'Set' : 'Map');
     state.entries = HashTrie.empty();
     state.cleared = true;
     state.size = 0;
     state.added = undefined;
+    for (const done of recorded) done();
+  }
+
+  /** The stored value of `key`, which is present (a Set's member is its own value). */
+  private storedOf(key: unknown, entry: Entry | undefined): unknown {
+    if (entry !== undefined) return entry.value;
+    return this.isSet ? key : this.base.get!(key);
+  }
+
+  /** Where the node `child`, read from the entry of `key` (a Set: the member itself), is now. */
+  locate(child: NodeKey, key: unknown): Step | undefined {
+    const holds = (stored: unknown) =>
+      typeof stored === 'object' && stored !== null && this.branch.keyOf(stored) === child;
+    if (!this.isSet)
+      return this.has(key) && holds(this.storedOf(key, this.entry(key))) ? { mapKey: key } : undefined;
+    let i = 0;
+    for (const member of this.keys()) {
+      if (holds(this.branch.in(member))) return { member: i };
+      i++;
+    }
+    return undefined;
   }
 
   private put(state: KeyedState, key: unknown, entry: Entry): void {
@@ -252,6 +305,7 @@ class KeyedCursor implements IterableIterator<unknown> {
       const entry = node.changedAt(key);
       if (entry === undefined) {
         if (this.part === Part.Key) return { done: false, value: branch.out(key) };
+        branch.from(node, key);
         const shown = index < 0 ? branch.out(value) : this.view!.showItem(index, this.show);
         return { done: false, value: this.part === Part.Value ? shown : [branch.out(key), shown] };
       }
@@ -270,6 +324,7 @@ class KeyedCursor implements IterableIterator<unknown> {
   private result(entry: Entry): IteratorResult<unknown, undefined> {
     const branch = this.node.branch;
     if (this.part === Part.Key) return { done: false, value: branch.out(entry.key) };
+    branch.from(this.node, entry.key);
     const value = branch.out(entry.value);
     return { done: false, value: this.part === Part.Value ? value : [branch.out(entry.key), value] };
   }

@@ -4,6 +4,7 @@ import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
+import { recordChild, type Step } from './patches.js';
 import { DELETED, Props, UNCHANGED } from './props.js';
 
 /** An object's changes in one branch. */
@@ -45,6 +46,7 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'string') {
       const changed = this.state === undefined ? UNCHANGED : this.state.props.changed(key);
+      this.branch.from(this, key);
       if (changed === UNCHANGED) {
         const shown = this.base.show(key, this.branch);
         if (shown !== ABSENT) return shown;
@@ -57,16 +59,30 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
     if (typeof key === 'symbol') throw new TypeError('cowshare: a draft has no symbol-keyed properties');
     const stored = this.branch.in(value);
     this.branch.beginWrite('object'); // a snapshot refuses even a write that changes nothing
-    if (Object.is(this.own(key), stored)) return true;
+    const before = this.own(key);
+    if (this.branch.same(before, stored)) return true;
+    const recorded = recordChild(this, { key }, before, stored, value, ABSENT);
     this.writable('object').props.set(this.base, key, stored, this.branch.epoch);
+    recorded();
     return true;
+  }
+
+  /** Where the node `child`, read from property `key`, is now (patches.ts). */
+  locate(child: NodeKey, key: unknown): Step | undefined {
+    const stored = this.own(key as string);
+    return typeof stored === 'object' && stored !== null && this.branch.keyOf(stored) === child
+      ? { key: key as string }
+      : undefined;
   }
 
   deleteProperty(_target: object, key: string | symbol): boolean {
     if (typeof key === 'symbol') return true;
     this.branch.beginWrite('object');
-    if (this.own(key) === ABSENT) return true;
+    const before = this.own(key);
+    if (before === ABSENT) return true;
+    const recorded = recordChild(this, { key }, before, ABSENT, undefined, ABSENT);
     this.writable('object').props.set(this.base, key, DELETED, this.branch.epoch);
+    recorded();
     return true;
   }
 
@@ -84,6 +100,7 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
     if (typeof key !== 'string') return undefined;
     const value = this.own(key);
     if (value === ABSENT) return undefined;
+    this.branch.from(this, key);
     return {
       value: this.branch.out(value),
       writable: !this.branch.frozen,

@@ -5,6 +5,7 @@ import { containerKind } from './base.js';
 import { copyBytes } from './bytes-draft.js';
 import { draftOf } from './draft-node.js';
 import type { NodeKey } from './node-key.js';
+import { setCopier } from './patches.js';
 
 /**
  * A deep plain copy of a view, a draft or a snapshot, equal to `structuredClone` of the value it
@@ -78,3 +79,5 @@ class DraftCopier {
     }
   }
 }
+
+setCopier((value) => toJS(value));
