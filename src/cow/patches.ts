@@ -273,6 +273,8 @@ function childOf(container: Container, key: unknown): unknown {
     const index = typeof key === 'object' && key !== null ? (key as { member: number }).member : Number(key);
     return [...container][index];
   }
+  // Own properties only: a path never leads to a prototype (`/__proto__/x` names a key `__proto__`).
+  if (!Object.hasOwn(container, String(key))) throw new Error(`nothing at ${String(key)}`);
   return container[String(key)];
 }
 
@@ -286,8 +288,17 @@ function resolve(root: unknown, keys: readonly unknown[]): unknown {
 }
 
 function apply(root: unknown, patch: Patch): void {
+  if (typeof patch !== 'object' || patch === null || typeof patch.path !== 'string') {
+    throw new Error('a patch is an object with a string path');
+  }
+  if (!['add', 'remove', 'replace', 'splice', 'link'].includes(patch.op))
+    throw new Error(`unknown op ${String(patch.op)}`);
+  if (patch.keys !== undefined && !Array.isArray(patch.keys)) throw new Error('keys must be an array');
   const keys = keysOfPatch(patch.path, patch.keys);
   if (patch.op === 'splice') {
+    if (!Number.isInteger(patch.index) || !Number.isInteger(patch.remove) || !Array.isArray(patch.values)) {
+      throw new Error('a splice has an integer index and remove, and an array of values');
+    }
     const target = resolve(root, keys) as unknown[];
     const values = patch.values.slice();
     for (const link of patch.links ?? [])

@@ -1,0 +1,140 @@
+// Patches (docs/patches.md), case by case: the operations a write makes, their paths and keys, one
+// operation per splice, links for aliases, and hostile patches refused with a TypeError that names
+// them, never reaching a prototype. The model test (fork.property.test.ts) replays random ones.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { applyPatches, fork, open, type Patch, pack, patches, snapshot, toJS } from '../src/index.js';
+
+type Any = any;
+
+describe('patches: what each write records', () => {
+  test('objects, arrays, Maps and Sets: RFC 6902 operations where they fit', () => {
+    const draft = fork(
+      { a: 1, list: [1, 2, 3], m: new Map<unknown, unknown>([[1, 'one']]), s: new Set([1]) },
+      { patches: true },
+    ) as Any;
+    draft.a = 2;
+    draft.b = 3;
+    delete draft.a;
+    draft.list.push(4);
+    draft.list.shift();
+    draft.list[0] = 'x';
+    draft.m.set(1, 'uno');
+    draft.m.set('1', 'string one');
+    draft.s.add(2);
+    assert.deepEqual(patches(draft).patches, [
+      { op: 'replace', path: '/a', value: 2 },
+      { op: 'add', path: '/b', value: 3 },
+      { op: 'remove', path: '/a' },
+      { op: 'add', path: '/list/3', value: 4 },
+      { op: 'remove', path: '/list/0' },
+      { op: 'replace', path: '/list/0', value: 'x' },
+      { op: 'replace', path: '/m/1', keys: ['m', 1], value: 'uno' },
+      { op: 'add', path: '/m/1', keys: ['m', '1'], value: 'string one' },
+      { op: 'add', path: '/s/2', keys: ['s', 2], value: 2 },
+    ]);
+  });
+
+  test('one operation per splice, sort or reverse, whatever its size', () => {
+    const draft = fork({ list: Array.from({ length: 10_000 }, (_, i) => i) }, { patches: true }) as Any;
+    draft.list.splice(10, 5000, 'a', 'b');
+    draft.list.reverse();
+    draft.list.push(1, 2, 3);
+    const list = patches(draft).patches;
+    assert.equal(list.length, 3);
+    assert.deepEqual(
+      list.map((p) => p.op),
+      ['splice', 'splice', 'splice'],
+    );
+    assert.deepEqual(
+      toJS(applyPatches({ list: Array.from({ length: 10_000 }, (_, i) => i) }, list)),
+      toJS(draft),
+    );
+  });
+
+  test('an alias made in the draft is a link, and applying the patches makes the same alias', () => {
+    const base = { a: { n: 1 } };
+    const draft = fork(base, { patches: true }) as Any;
+    draft.b = draft.a;
+    draft.b.n = 2;
+    const list = patches(draft).patches;
+    assert.deepEqual(list[0], { op: 'link', path: '/b', from: '/a' });
+    const applied = applyPatches(base, list) as Any;
+    assert.equal(applied.a, applied.b);
+    assert.equal(applied.a.n, 2);
+  });
+
+  test('holes and lengths use the extensions; Dates change in place', () => {
+    const when = new Date(0);
+    const draft = fork({ list: [1, 2], when, again: when }, { patches: true }) as Any;
+    delete draft.list[0];
+    draft.list.length = 5;
+    draft.when.setTime(10);
+    const list = patches(draft).patches;
+    assert.deepEqual(list.slice(0, 2), [
+      { op: 'remove', path: '/list/0', hole: true },
+      { op: 'replace', path: '/list/length', value: 5 },
+    ]);
+    assert.equal((list[2] as { inPlace?: true }).inPlace, true);
+    const applied = applyPatches({ list: [1, 2], when: new Date(0), again: undefined }, list) as Any;
+    assert.equal(0 in applied.list, false);
+    assert.equal(applied.list.length, 5);
+    assert.equal(applied.when.getTime(), 10);
+  });
+
+  test('over an image, and inverse patches give the base back', () => {
+    const base = open(pack({ users: [{ name: 'ada' }], count: 1 })) as Any;
+    const draft = fork(base, { patches: true }) as Any;
+    draft.users[0].name = 'grace';
+    draft.users.push({ name: 'alan' });
+    draft.count++;
+    const { patches: forward, inverse } = patches(draft);
+    assert.deepEqual(toJS(applyPatches(base, forward)), toJS(draft));
+    assert.deepEqual(toJS(applyPatches(snapshot(draft), inverse)), toJS(base));
+  });
+
+  test('patches continue through snapshots and forks, and start where recording began', () => {
+    const draft = fork({ n: 0 }, { patches: true }) as Any;
+    draft.n = 1;
+    const next = fork(snapshot(draft)) as Any;
+    next.n = 2;
+    assert.deepEqual(patches(next).patches, [
+      { op: 'replace', path: '/n', value: 1 },
+      { op: 'replace', path: '/n', value: 2 },
+    ]);
+    const fresh = fork(snapshot(fork({ n: 0 })), { patches: true }) as Any;
+    fresh.n = 5;
+    assert.deepEqual(patches(fresh).patches, [{ op: 'replace', path: '/n', value: 5 }]);
+  });
+
+  test('a draft that records nothing, or a value that is no draft, is refused', () => {
+    assert.throws(() => patches(fork({ a: 1 })), /fork it with \{ patches: true \}/);
+    assert.throws(() => patches({ a: 1 }), TypeError);
+  });
+});
+
+describe('applyPatches: hostile patches are refused, naming the patch', () => {
+  const bad: [string, unknown][] = [
+    ['an unknown op', { op: 'copy', path: '/a', from: '/b' }],
+    ['a path without a slash', { op: 'replace', path: 'a', value: 1 }],
+    ['a path through nothing', { op: 'replace', path: '/missing/deep', value: 1 }],
+    ['a path through a primitive', { op: 'replace', path: '/a/b', value: 1 }],
+    ['a prototype path', { op: 'add', path: '/__proto__/polluted', value: true }],
+    ['a constructor path', { op: 'add', path: '/constructor/prototype/polluted', value: true }],
+    ['a splice without numbers', { op: 'splice', path: '/list', index: 'x', remove: 0, values: [] }],
+    ['a splice of an object', { op: 'splice', path: '', index: 0, remove: 0, values: [] }],
+    ['not an object', 5],
+    ['keys that are not an array', { op: 'replace', path: '/a', value: 1, keys: 'a' }],
+  ];
+  for (const [what, patch] of bad) {
+    test(what, () => {
+      const base = { a: 1, list: [1] };
+      assert.throws(
+        () => applyPatches(base, [patch as Patch]),
+        (error: unknown) => error instanceof TypeError && /patch 0/.test((error as Error).message),
+      );
+      assert.equal(({} as Any).polluted, undefined);
+      assert.deepEqual(base, { a: 1, list: [1] });
+    });
+  }
+});
