@@ -5,7 +5,7 @@
 export { commit } from './cow/commit.js';
 export { type Draft, type ForkOptions, fork, snapshot } from './cow/fork.js';
 export { type CowOptions, cow } from './cow/live.js';
-export { applyPatches, type Patch, patches } from './cow/patches.js';
+export { applyPatches, diff, type Patch, patches } from './cow/patches.js';
 export { toJS } from './cow/to-js.js';
 export { CowshareError, type ErrorCode } from './errors.js';
 export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';

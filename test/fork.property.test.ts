@@ -10,7 +10,18 @@ import { describe, test } from 'node:test';
 import { types } from 'node:util';
 import fc from 'fast-check';
 import { nodeOf } from '../src/format/node-ref.js';
-import { applyPatches, commit, fork, open, pack, patches, snapshot, toJS, verify } from '../src/index.js';
+import {
+  applyPatches,
+  commit,
+  diff,
+  fork,
+  open,
+  pack,
+  patches,
+  snapshot,
+  toJS,
+  verify,
+} from '../src/index.js';
 import { assertSameAsClone } from './support/equal.js';
 
 const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
@@ -542,7 +553,13 @@ function run(base: unknown, original: unknown, steps: { op: Op; version: number 
   // is no longer reachable, comes back as a copy: so the check is for graphs without sharing.
   if (treeLike(original) && !steps.some(({ op }) => 'alias' in (op.value as Write))) {
     assert.deepEqual(canonical(toJS(applyPatches(snapshot(draft), log.inverse))), canonical(original));
+    // diff: from every saved version to the last one, through where their logs part.
+    const last = snapshot(draft);
+    for (const { snap } of saved) {
+      assert.deepEqual(canonical(toJS(applyPatches(snap, diff(snap, last)))), canonical(model));
+    }
   }
+  assert.deepEqual(diff(snapshot(draft), snapshot(draft)), []);
 }
 
 const stepsArb = fc.array(fc.record({ op: opArb, version: fc.nat() }), { maxLength: 40 });

@@ -3,7 +3,7 @@
 // them, never reaching a prototype. The model test (fork.property.test.ts) replays random ones.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyPatches, fork, open, type Patch, pack, patches, snapshot, toJS } from '../src/index.js';
+import { applyPatches, diff, fork, open, type Patch, pack, patches, snapshot, toJS } from '../src/index.js';
 
 type Any = any;
 
@@ -110,6 +110,51 @@ describe('patches: what each write records', () => {
   test('a draft that records nothing, or a value that is no draft, is refused', () => {
     assert.throws(() => patches(fork({ a: 1 })), /fork it with \{ patches: true \}/);
     assert.throws(() => patches({ a: 1 }), TypeError);
+  });
+});
+
+describe('diff: between two versions, from their logs', () => {
+  test('from a snapshot to a later one: exactly the writes between, whatever the size of the value', () => {
+    const base = open(pack(new Map(Array.from({ length: 100_000 }, (_, i) => [i, { i }])))) as Any;
+    const draft = fork(base, { patches: true }) as Any;
+    draft.get(5).i = -5;
+    const before = snapshot(draft);
+    draft.get(7).i = -7;
+    draft.delete(9);
+    const after = snapshot(draft);
+    assert.deepEqual(diff(before, after), [
+      { op: 'replace', path: '/7/i', keys: [7, 'i'], value: -7 },
+      { op: 'remove', path: '/9', keys: [9] },
+    ]);
+    const applied = applyPatches(before, diff(before, after)) as Any;
+    assert.equal(applied.get(7).i, -7);
+    assert.equal(applied.has(9), false);
+    assert.equal(applied.get(5).i, -5);
+    assert.deepEqual(diff(after, after), []);
+  });
+
+  test('between siblings: back to where they parted, then forward', () => {
+    const root = fork({ n: 0, list: [1] }, { patches: true }) as Any;
+    root.n = 1;
+    const parted = snapshot(root);
+    const left = fork(parted) as Any;
+    const right = fork(parted) as Any;
+    left.list.push(2);
+    right.n = 2;
+    const change = diff(snapshot(left), snapshot(right));
+    assert.deepEqual(change, [
+      { op: 'remove', path: '/list/1' },
+      { op: 'replace', path: '/n', value: 2 },
+    ]);
+    assert.deepEqual(toJS(applyPatches(snapshot(left), change)), toJS(right));
+  });
+
+  test('versions of different values, or that record nothing, are refused', () => {
+    const a = fork({ n: 0 }, { patches: true });
+    const b = fork({ n: 0 }, { patches: true });
+    assert.throws(() => diff(a, b), TypeError);
+    assert.throws(() => diff(fork({ n: 0 }), fork({ n: 0 })), /patches: true/);
+    assert.throws(() => diff({}, a), TypeError);
   });
 });
 

@@ -143,7 +143,9 @@ export class Branch {
   record(make: () => [patch: Patch, inverse: Patch] | undefined): void {
     if (!this.recording) return;
     const made = make();
-    if (made !== undefined) this.log = { patch: made[0], inverse: made[1], previous: this.log };
+    if (made !== undefined) {
+      this.log = { patch: made[0], inverse: made[1], previous: this.log, depth: (this.log?.depth ?? 0) + 1 };
+    }
   }
 
   /**

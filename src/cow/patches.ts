@@ -38,6 +38,8 @@ export interface LogEntry {
   readonly patch: Patch;
   readonly inverse: Patch;
   readonly previous: LogEntry | undefined;
+  /** Entries from the first to this one: how two logs find where they part. */
+  readonly depth: number;
 }
 
 /** A step of a path: a property or index, a Map key, or a Set member (by its position). */
@@ -216,6 +218,45 @@ export function patches(draft: unknown): { patches: Patch[]; inverse: Patch[] } 
     inverse.push(entry.inverse);
   }
   return { patches: forward.reverse(), inverse };
+}
+
+/**
+ * The patches that turn snapshot (or draft) `a` into `b`, two versions of one recording lineage
+ * (forked from one base with `{ patches: true }`): the inverse patches of `a`'s writes since the two
+ * parted, newest first, then `b`'s writes since then. Both logs share their entries up to that point,
+ * so the cost is that of the writes since, whatever the size of the value — shared history is never
+ * looked at. For `a` an ancestor of `b` (a snapshot and a later one) the result is exactly `b`'s
+ * newer patches; otherwise the inverse part restores values as inverse patches do (docs/patches.md).
+ */
+export function diff(a: unknown, b: unknown): Patch[] {
+  const [x, y] = [a, b].map((value) => {
+    const node = typeof value === 'object' && value !== null ? draftOf(value) : undefined;
+    if (node === undefined) throw new TypeError('cowshare: diff() takes two drafts or snapshots');
+    if (!node.branch.recording) {
+      throw new TypeError(
+        'cowshare: diff() needs versions that record patches: fork the base with { patches: true }',
+      );
+    }
+    return node;
+  }) as [NonNullable<ReturnType<typeof draftOf>>, NonNullable<ReturnType<typeof draftOf>>];
+  if (x.key !== y.key || x.branch.root !== y.branch.root) {
+    throw new TypeError('cowshare: diff() compares two versions of one value, forked from the same base');
+  }
+  let left = x.branch.log;
+  let right = y.branch.log;
+  const undo: Patch[] = [];
+  const redo: Patch[] = [];
+  // Walk the deeper log back to the other's depth, then both together, to their common entry.
+  while (left !== right) {
+    if ((left?.depth ?? 0) >= (right?.depth ?? 0)) {
+      undo.push(left!.inverse);
+      left = left!.previous;
+    } else {
+      redo.push(right!.patch);
+      right = right!.previous;
+    }
+  }
+  return [...undo, ...redo.reverse()];
 }
 
 /** Writes happen through these: set by fork.ts, to keep this module free of the draft kinds. */
