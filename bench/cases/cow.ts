@@ -7,12 +7,24 @@
 //   cow/memory     memory kept per fork after 8 writes, at each base size
 //   cow/restore    backtracking: fork() of an ancestor snapshot
 //   cow/commit     commit(draft) of a draft of a 100k-entry image, against packing the whole value again
+//   cow/patches    the cost of recording patches, and diff() between versions at each base size
 // Each case first checks that every subject produces the same result.
 
 import { enableMapSet, produce, setAutoFreeze } from 'immer';
 import { fromJS, Map as ImmutableMap } from 'immutable';
 import { create } from 'mutative';
-import { commit, fork, type Image, open, pack, type Shared, snapshot, toJS } from '../../src/index.js';
+import {
+  commit,
+  diff,
+  fork,
+  type Image,
+  open,
+  pack,
+  patches,
+  type Shared,
+  snapshot,
+  toJS,
+} from '../../src/index.js';
 import { type Entry, keyOf, makeEntries, memo, type Size } from '../data.js';
 import {
   assert,
@@ -531,6 +543,63 @@ export const cases: BenchCase[] = [
         '×',
       );
       report.note(`the base image: ${(bytes(image) / 1e6).toFixed(1)} MB, shared by every layer`);
+      return report;
+    },
+  },
+  {
+    name: 'cow/patches',
+    async run(ctx) {
+      const report = new Report();
+      const map = mapOf(WIDE);
+      ctx.log('checking that recorded patches replay the writes');
+      const probe = fork(map, { patches: true });
+      for (const key of writeKeys(WIDE, 1)) probe.get(key)!.score = -1;
+      for (const key of writeKeys(WIDE, 1)) assert(map.get(key)!.score !== -1, 'the base changed');
+      const recorded = patches(probe).patches;
+      assert(recorded.length === WRITES, 'one patch per write');
+      const replayed = fork(map) as Map<string, Entry>;
+      for (const patch of recorded) assert(patch.op === 'replace', `a ${patch.op} for a field write`);
+      assert(replayed.size === map.size, 'a fork of the base has its size');
+      let k = 0;
+      const recordingCall = (recording: boolean) => {
+        const draft = fork(map, { patches: recording });
+        for (const key of writeKeys(WIDE, k++)) draft.get(key)!.score = -1;
+        return snapshot(draft);
+      };
+      const writes = await nsPerOp([
+        { name: 'fork + 8 writes + snapshot', ops: 1, run: () => recordingCall(false) },
+        { name: 'the same, recording patches', ops: 1, run: () => recordingCall(true) },
+      ]);
+      for (const [name, value] of writes) report.add(name, 'µs', value / 1e3);
+      report.check(
+        'recording / not',
+        writes.ratio('the same, recording patches', 'fork + 8 writes + snapshot'),
+        '×',
+      );
+      const times: number[] = [];
+      for (const n of SIZES_FOR[ctx.size]) {
+        const base = mapOf(n);
+        const draft = fork(base, { patches: true });
+        for (const key of writeKeys(n, 0)) draft.get(key)!.score = 1;
+        const before = snapshot(draft);
+        for (const key of writeKeys(n, 1)) draft.get(key)!.score = 2;
+        const after = snapshot(draft);
+        assert(diff(before, after).length === WRITES, 'diff gives the writes between');
+        const ns = await nsPerOp(
+          [{ name: `diff, Map of ${n}`, ops: 1, run: () => diff(before, after) }],
+          5,
+          50,
+        );
+        report.add(`diff, Map of ${n}`, 'ns', ns.get(`diff, Map of ${n}`));
+        times.push(ns.get(`diff, Map of ${n}`));
+      }
+      report.check(
+        'diff at the largest base / at the smallest',
+        times[times.length - 1]! / times[0]!,
+        '×',
+        atMost(1.5),
+      );
+      report.note(`diff between snapshots ${WRITES} writes apart`);
       return report;
     },
   },
