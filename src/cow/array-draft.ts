@@ -1,7 +1,7 @@
 import { INSPECT, inspectArray } from '../view/inspect.js';
 import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex } from './base.js';
 import type { Branch } from './branch.js';
-import { DRAFT, draftOf, NodeDraft, type NodeState } from './draft-node.js';
+import { DRAFT, definedValue, draftOf, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
 import { at, copyOf, pathTo, recordChild, recordSplice, type Step } from './patches.js';
@@ -250,22 +250,11 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
   }
 
   defineProperty(target: unknown[], key: string | symbol, descriptor: PropertyDescriptor): boolean {
-    if ('get' in descriptor || 'set' in descriptor || !('value' in descriptor)) {
-      throw new TypeError('cowshare: a draft holds data properties only');
-    }
-    return this.set(target, key, descriptor.value);
+    return this.set(target, key, definedValue(descriptor));
   }
 
   getPrototypeOf(): object {
     return Array.prototype;
-  }
-
-  setPrototypeOf(): boolean {
-    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
-  }
-
-  preventExtensions(): boolean {
-    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
   }
 
   /** Every element as a reader sees it, holes as holes: for the methods that must see them all. */
@@ -315,6 +304,8 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     return removed;
   }
 }
+
+Object.assign(ArrayDraft.prototype, REFUSED_TRAPS);
 
 /** A canonical array index, or -1. */
 function toIndex(key: string): number {

@@ -3,7 +3,7 @@ import { nodeOf, PACK_VALUE } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
 import { INSPECT } from '../view/inspect.js';
 import type { Branch } from './branch.js';
-import { DRAFT, draftOf, NodeDraft, type NodeState, type Place } from './draft-node.js';
+import { DRAFT, draftOf, NodeDraft, type NodeState, type Place, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 import { type NodeKey, tokenOf } from './node-key.js';
@@ -374,15 +374,9 @@ class TypedDraft implements ProxyHandler<object> {
   getPrototypeOf(): object {
     return this.Type.prototype;
   }
-
-  setPrototypeOf(): boolean {
-    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
-  }
-
-  preventExtensions(): boolean {
-    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
-  }
 }
+
+Object.assign(TypedDraft.prototype, REFUSED_TRAPS);
 
 /** A typed array's canonical numeric index (may be out of range or not an integer), or undefined. */
 function canonicalIndex(key: string): number | undefined {

@@ -65,3 +65,24 @@ export abstract class NodeDraft<S extends NodeState> implements DraftNode {
   /** A copy of `state` owned by `epoch`, sharing its persistent parts. */
   protected abstract copy(state: S, epoch: Epoch): S;
 }
+
+/**
+ * The Proxy traps every draft facade refuses the same way: a draft holds data properties only, keeps
+ * its kind's prototype, and cannot be frozen (a snapshot is the frozen version).
+ */
+export const REFUSED_TRAPS = {
+  setPrototypeOf(): boolean {
+    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
+  },
+  preventExtensions(): boolean {
+    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
+  },
+};
+
+/** The value a `defineProperty` trap may store: a data descriptor's, else a TypeError. */
+export function definedValue(descriptor: PropertyDescriptor): unknown {
+  if ('get' in descriptor || 'set' in descriptor || !('value' in descriptor)) {
+    throw new TypeError('cowshare: a draft holds data properties only');
+  }
+  return descriptor.value;
+}

@@ -1,7 +1,7 @@
 import { INSPECT, inspectObject } from '../view/inspect.js';
 import { ABSENT, type ObjectBase, objectBase } from './base.js';
 import type { Branch } from './branch.js';
-import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
+import { DRAFT, definedValue, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
 import { recordChild, type Step } from './patches.js';
@@ -110,24 +110,15 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
   }
 
   defineProperty(target: object, key: string | symbol, descriptor: PropertyDescriptor): boolean {
-    if ('get' in descriptor || 'set' in descriptor || !('value' in descriptor)) {
-      throw new TypeError('cowshare: a draft holds data properties only');
-    }
-    return this.set(target, key, descriptor.value);
+    return this.set(target, key, definedValue(descriptor));
   }
 
   getPrototypeOf(): object {
     return Object.prototype;
   }
-
-  setPrototypeOf(): boolean {
-    throw new TypeError('cowshare: the prototype of a draft cannot be changed');
-  }
-
-  preventExtensions(): boolean {
-    throw new TypeError('cowshare: a draft cannot be frozen or sealed (take a snapshot instead)');
-  }
 }
+
+Object.assign(ObjectDraft.prototype, REFUSED_TRAPS);
 
 const TARGET = { [INSPECT]: inspectObject };
 
