@@ -42,13 +42,7 @@ import {
 } from '../src/node/index.js';
 import { keyArb, numberArb, stringArb, treeArb } from './support/arbitrary.js';
 import { assertSameAsClone, cloneOf } from './support/equal.js';
-
-const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
-const seed = process.env.COWSHARE_FC_SEED === undefined ? undefined : Number(process.env.COWSHARE_FC_SEED);
-function params(numRuns: number): fc.Parameters<unknown> {
-  const runs = Math.max(1, Math.round(numRuns * factor));
-  return seed === undefined ? { numRuns: runs } : { numRuns: runs, seed };
-}
+import { params } from './support/runs.js';
 
 const MB = 2 ** 20;
 const dir = mkdtempSync(join(tmpdir(), 'cowshare-builder-'));

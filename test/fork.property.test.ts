@@ -23,14 +23,7 @@ import {
   verify,
 } from '../src/index.js';
 import { assertSameAsClone } from './support/equal.js';
-
-const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
-const seed = process.env.COWSHARE_FC_SEED === undefined ? undefined : Number(process.env.COWSHARE_FC_SEED);
-function params(numRuns: number): fc.Parameters<unknown> {
-  const runs = Math.max(1, Math.round(numRuns * factor));
-  const base = { numRuns: runs, includeErrorInReport: true };
-  return seed === undefined ? base : { ...base, seed };
-}
+import { params } from './support/runs.js';
 
 type Any = any;
 

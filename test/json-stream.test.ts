@@ -10,13 +10,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type JsonItem, JsonSplitter } from '../src/cli/json-stream.js';
 import { CowshareError } from '../src/errors.js';
-
-const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
-const seed = process.env.COWSHARE_FC_SEED === undefined ? undefined : Number(process.env.COWSHARE_FC_SEED);
-function params(numRuns: number): fc.Parameters<unknown> {
-  const runs = Math.max(1, Math.round(numRuns * factor));
-  return seed === undefined ? { numRuns: runs } : { numRuns: runs, seed };
-}
+import { params } from './support/runs.js';
 
 /** Feeds `chunks` to a new splitter and ends it: every item, in order, and the root it saw. */
 function split(chunks: readonly string[], name = 'input.json'): { items: JsonItem[]; root: unknown } {

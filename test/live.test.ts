@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { cow, open, pack } from '../src/index.js';
+import { params } from './support/runs.js';
 
 type Any = any;
-
-const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
 
 function target(): Any {
   return {
@@ -312,7 +311,7 @@ describe('cow(): the top level against a model', () => {
           assert.equal(Object.getPrototypeOf(t), Object.prototype);
         }
       }),
-      { numRuns: Math.round(300 * factor) },
+      params(300),
     );
   });
 });

@@ -10,13 +10,7 @@ import { Epoch } from '../src/cow/epoch.js';
 import { HashTrie } from '../src/cow/hash-trie.js';
 import { Rope } from '../src/cow/rope.js';
 import { hashPrimitive } from '../src/format/hash.js';
-
-const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
-const seed = process.env.COWSHARE_FC_SEED === undefined ? undefined : Number(process.env.COWSHARE_FC_SEED);
-function params(numRuns: number): fc.Parameters<unknown> {
-  const runs = Math.max(1, Math.round(numRuns * factor));
-  return seed === undefined ? { numRuns: runs } : { numRuns: runs, seed };
-}
+import { params } from './support/runs.js';
 
 function trieEntries<K, V>(trie: HashTrie<K, V>): Map<K, V> {
   const entries = new Map<K, V>();

@@ -16,13 +16,7 @@ import {
   wideObjectArb,
 } from './support/arbitrary.js';
 import { assertSameAsClone, assertViewReads, cloneOf } from './support/equal.js';
-
-const factor = Number(process.env.COWSHARE_FC_RUNS ?? 1);
-const seed = process.env.COWSHARE_FC_SEED === undefined ? undefined : Number(process.env.COWSHARE_FC_SEED);
-function params(numRuns: number): fc.Parameters<unknown> {
-  const runs = Math.max(1, Math.round(numRuns * factor));
-  return seed === undefined ? { numRuns: runs } : { numRuns: runs, seed };
-}
+import { params } from './support/runs.js';
 
 function sameBytes(a: Image, b: Image): boolean {
   return (
