@@ -1,3 +1,4 @@
+import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
 import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex } from './base.js';
 import type { Branch } from './branch.js';
@@ -423,23 +424,6 @@ const METHODS = new Map<string, (this: unknown[], ...args: never[]) => unknown>(
     },
   }),
 );
-
-class ElementIterator implements IterableIterator<unknown> {
-  private i = 0;
-
-  constructor(private readonly draft: ArrayDraft) {}
-
-  next(): IteratorResult<unknown, undefined> {
-    const i = this.i;
-    if (i >= this.draft.length) return { done: true, value: undefined };
-    this.i = i + 1;
-    return { done: false, value: this.draft.element(i) };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
 
 const TARGET: unknown[] = Object.defineProperty([], INSPECT, { value: inspectArray, configurable: true });
 

@@ -138,16 +138,20 @@ function values(this: unknown): IterableIterator<unknown> {
   return Array.prototype.values.call(this as unknown[]);
 }
 
-class ElementIterator implements IterableIterator<unknown> {
+/**
+ * Iterates the elements of anything with a `length` and an `element(i)` (holes as undefined): an
+ * array view's handler, or an array draft (src/cow/array-draft.ts).
+ */
+export class ElementIterator implements IterableIterator<unknown> {
   private i = 0;
 
-  constructor(private readonly handler: ArrayHandler) {}
+  constructor(private readonly source: { readonly length: number; element(i: number): unknown }) {}
 
   next(): IteratorResult<unknown, undefined> {
     const i = this.i;
-    if (i >= this.handler.length) return { done: true, value: undefined };
+    if (i >= this.source.length) return { done: true, value: undefined };
     this.i = i + 1;
-    return { done: false, value: this.handler.element(i) };
+    return { done: false, value: this.source.element(i) };
   }
 
   [Symbol.iterator](): this {
