@@ -4,7 +4,11 @@
 // sequences; these pin the details down.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { containerKind, isDraftedKind } from '../src/cow/base.js';
 import { draftOf } from '../src/cow/draft-node.js';
+import { DICT_MIN_KEYS, KIND_MASK, KIND_NAMES } from '../src/format/layout.js';
+import { nodeOf } from '../src/format/node-ref.js';
+import { segmentOfAddress } from '../src/format/reader.js';
 import { fork, open, pack, snapshot, toJS } from '../src/index.js';
 
 type Any = any;
@@ -208,6 +212,38 @@ describe('Maps and Sets', () => {
     assert.equal(draft.get(NaN), 'nan');
   });
 
+  test('writes during iteration are seen as a native Map sees them', () => {
+    // Visiting key k: delete a later base key, set an earlier one, add a key, delete an added one.
+    const during = (map: Map<string, number>, key: string): void => {
+      if (key === 'k1') map.delete('k3');
+      if (key === 'k2') map.set('k0', -1);
+      if (key === 'k4') map.set('added1', 1).set('added2', 2);
+      if (key === 'added1') map.delete('added2') && map.set('added3', 3);
+      if (key === 'added3') map.delete('k1') && map.set('k1', 7);
+    };
+    // Before: k5 deleted and set again (to the end), k2 set in its place.
+    const before = (map: Map<string, number>) => map.delete('k5') && map.set('k5', 5).set('k2', 20);
+    const iterate = (map: Map<string, number>) => {
+      const seen: unknown[] = [];
+      for (const [key, value] of map) {
+        seen.push(key, value);
+        during(map, key);
+      }
+      return seen;
+    };
+    const base = new Map(Array.from({ length: 6 }, (_, i) => [`k${i}`, i]));
+    const model = new Map(base);
+    before(model);
+    const expected = iterate(model);
+    for (const start of [base, open(pack(base))]) {
+      for (const draft of [fork(start) as Any, fork(snapshot(fork(start) as Any))]) {
+        before(draft);
+        assert.deepEqual(iterate(draft), expected);
+        assert.deepEqual([...draft], [...model]);
+      }
+    }
+  });
+
   test('JSON.stringify and Object.prototype.toString see Maps and Sets', () => {
     const draft = fork({ m: new Map([[1, 2]]), s: new Set([1]) }) as Any;
     assert.equal(JSON.stringify(draft), '{"m":{},"s":{}}');
@@ -266,6 +302,46 @@ describe('arrays', () => {
 });
 
 describe('built-ins', () => {
+  test('the node kinds a draft looks up by address are exactly those containerKind drafts', () => {
+    const dict = Object.fromEntries(Array.from({ length: DICT_MIN_KEYS }, (_, i) => [`k${i}`, i]));
+    const sparse: unknown[] = [];
+    sparse[100_000] = 1;
+    const samples = [
+      'ascii',
+      'ünïcode',
+      1.5,
+      2n ** 70n,
+      -(2n ** 70n),
+      new Date(0),
+      /a/g,
+      [1],
+      sparse,
+      { a: 1 },
+      dict,
+      new Map([[1, 2]]),
+      new Set([1]),
+      new ArrayBuffer(8),
+      new Uint8Array(2),
+      new DataView(new ArrayBuffer(4)),
+      new Error('e'),
+      Object(1),
+    ];
+    const seen = new Set<number>();
+    for (const sample of samples) {
+      const view = open<unknown[]>(pack([sample]));
+      const { reader, address } = nodeOf(view)!;
+      const words = reader.words[segmentOfAddress(address)]!;
+      const slot = words[reader.need(address, 1)]!;
+      const kind = reader.header(reader.slotAddress(segmentOfAddress(address), slot)) & KIND_MASK;
+      seen.add(kind);
+      const element = view[0];
+      const drafted = typeof element === 'object' && element !== null && containerKind(element) !== undefined;
+      assert.equal(isDraftedKind(kind), drafted, `${KIND_NAMES[kind]}: ${String(sample)}`);
+    }
+    // Every kind a value can have is sampled (SHAPE and the tables are not values).
+    assert.equal(seen.size, 17);
+  });
+
   test('a Date draft is a Date', () => {
     const draft = fork({ when: new Date(0) }) as Any;
     assert.ok(draft.when instanceof Date);

@@ -1,10 +1,12 @@
+import { Kind } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
 import { segmentOfAddress } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
-import { type Layout, layoutOf } from '../view/object-view.js';
-import type { Branch } from './branch.js';
+import { type Keys, layoutOf } from '../view/object-view.js';
+import { ChildDrafts, isDraftIn } from './child-drafts.js';
+import type { NodeDraft, NodeState } from './draft-node.js';
 
 /**
  * The read side of a draft: what it shows of its base until it is written. A base container is a
@@ -41,12 +43,31 @@ export function containerKind(value: object): ContainerKind | undefined {
   }
 }
 
+/**
+ * The image node kinds whose views `containerKind` gives a kind for: only their nodes can have a
+ * draft, so a read of any other slot (a string, a number) need not look for one.
+ */
+const DRAFTED_KINDS =
+  (1 << Kind.Date) |
+  (1 << Kind.Array) |
+  (1 << Kind.SparseArray) |
+  (1 << Kind.Object) |
+  (1 << Kind.Map) |
+  (1 << Kind.Set) |
+  (1 << Kind.TypedArray) |
+  (1 << Kind.Dict);
+
+/** Whether a node of kind `kind` (its header's low byte) is a container a draft stands for. */
+export function isDraftedKind(kind: number): boolean {
+  return kind < 32 && ((DRAFTED_KINDS >>> kind) & 1) === 1;
+}
+
 /** Own properties of a base object. */
 export interface ObjectBase {
   /** The value of own property `key`, or ABSENT. */
   get(key: string): unknown;
-  /** Own property `key` as a reader of `branch` sees it (a container as its draft), or ABSENT. */
-  show(key: string, branch: Branch): unknown;
+  /** Own property `key` as a reader of `parent`'s branch sees it (a container as its draft), or ABSENT. */
+  show(key: string, parent: NodeDraft<NodeState>): unknown;
   /** Whether `key` is an own property (without decoding its value). */
   has(key: string): boolean;
   /** Own enumerable string keys, in `Object.keys` order. */
@@ -62,6 +83,12 @@ export function objectBase(value: object): ObjectBase {
 class PlainObject implements ObjectBase {
   /** Whether every property found on the object is its own, but for Object.prototype's names. */
   private readonly plain: boolean;
+  /**
+   * The drafts shown for the properties, by key, made at the first: as child-drafts.ts does for an
+   * image base (the base must not change: see docs/pitfalls.md), a second read of a child is one
+   * look-up, not a read of the property and a look-up of its object among the branch's drafts.
+   */
+  private children: Map<string, object> | undefined;
 
   constructor(private readonly o: Record<string, unknown>) {
     const proto = Object.getPrototypeOf(o);
@@ -70,10 +97,13 @@ class PlainObject implements ObjectBase {
 
   get(key: string): unknown {
     // An own property only: `__proto__`, `constructor` and `toString` are data or nothing. One
-    // lookup in the common case: a value found on a plain object under a name Object.prototype does
-    // not have is the object's own.
+    // lookup in the common case: on a plain object, a value Object.prototype could not have given
+    // is the object's own.
     const value = this.o[key];
-    if (value !== undefined && this.plain && !(key in Object.prototype)) return value;
+    // What Object.prototype has is a function, or Object.prototype itself (`__proto__`).
+    if (this.plain && value !== undefined && typeof value !== 'function' && value !== Object.prototype) {
+      return value;
+    }
     return Object.hasOwn(this.o, key) ? value : ABSENT;
   }
 
@@ -81,9 +111,15 @@ class PlainObject implements ObjectBase {
     return Object.hasOwn(this.o, key);
   }
 
-  show(key: string, branch: Branch): unknown {
-    const value = this.get(key);
-    return value === ABSENT ? ABSENT : branch.out(value);
+  show(key: string, parent: NodeDraft<NodeState>): unknown {
+    const known = this.children?.get(key);
+    if (known !== undefined) return known;
+    const shown = showValue(this.get(key), parent, key);
+    if (isDraftIn(shown, parent.branch)) {
+      this.children ??= new Map();
+      this.children.set(key, shown);
+    }
+    return shown;
   }
 
   keys(): readonly string[] {
@@ -91,47 +127,68 @@ class PlainObject implements ObjectBase {
   }
 }
 
-/** An OBJECT or DICT node, read in place (so a record view's keys are seen too: they are not own). */
+/**
+ * An OBJECT or DICT node, read in place (so a record view's keys are seen too: they are not own).
+ * Its layout is held in fields, not a Layout object: a read of a draft's child reaches its base
+ * through as few objects as possible (each one a likely cache miss in a wide base).
+ */
 class ImageObject implements ObjectBase {
   private readonly reader: Reader;
-  private readonly layout: Layout;
   private readonly segment: number;
+  private readonly index: Keys;
+  private readonly first: number;
+  private readonly stride: number;
+  /** The drafts shown for the entries, made at the first (child-drafts.ts). */
+  private children: ChildDrafts | undefined;
 
   constructor(node: NodeRef) {
     this.reader = node.reader;
-    this.layout = layoutOf(node.reader, node.address, node.reader.header(node.address));
     this.segment = segmentOfAddress(node.address);
+    const { keys, first, stride } = layoutOf(node.reader, node.address, node.reader.header(node.address));
+    this.index = keys;
+    this.first = first;
+    this.stride = stride;
+  }
+
+  /** The raw value slot of entry `i`. */
+  private slot(i: number): number {
+    return this.reader.words[this.segment]![this.first + this.stride * i + this.stride - 1]!;
   }
 
   get(key: string): unknown {
-    const i = this.layout.keys.indexOf(key);
-    if (i < 0) return ABSENT;
-    const { first, stride } = this.layout;
-    return readSlot(
-      this.reader,
-      this.segment,
-      this.reader.words[this.segment]![first + stride * i + stride - 1]!,
-    );
+    const i = this.index.indexOf(key);
+    return i < 0 ? ABSENT : readSlot(this.reader, this.segment, this.slot(i));
   }
 
   has(key: string): boolean {
-    return this.layout.keys.indexOf(key) >= 0;
+    return this.index.indexOf(key) >= 0;
   }
 
-  show(key: string, branch: Branch): unknown {
-    const i = this.layout.keys.indexOf(key);
+  show(key: string, parent: NodeDraft<NodeState>): unknown {
+    const i = this.index.indexOf(key);
     if (i < 0) return ABSENT;
-    const { first, stride } = this.layout;
-    return branch.outSlot(
-      this.reader,
-      this.segment,
-      this.reader.words[this.segment]![first + stride * i + stride - 1]!,
-    );
+    const known = this.children?.at(i);
+    if (known !== undefined) return known;
+    const branch = parent.branch;
+    branch.from(parent, key);
+    const shown = branch.outSlot(this.reader, this.segment, this.slot(i));
+    if (isDraftIn(shown, branch)) {
+      this.children ??= new ChildDrafts(this.index.count);
+      this.children.keep(i, shown);
+    }
+    return shown;
   }
 
   keys(): readonly string[] {
-    return this.layout.keys.keys();
+    return this.index.keys();
   }
+}
+
+/** What a reader of `parent`'s branch sees of `value`, read from `parent`'s property `key`. */
+function showValue(value: unknown, parent: NodeDraft<NodeState>, key: string): unknown {
+  if (value === ABSENT) return ABSENT;
+  parent.branch.from(parent, key);
+  return parent.branch.out(value);
 }
 
 /** Elements and named extras of a base array. */
@@ -191,9 +248,8 @@ class PlainExtras implements ObjectBase {
     return key !== 'length' && !isIndex(key) && Object.hasOwn(this.a, key);
   }
 
-  show(key: string, branch: Branch): unknown {
-    const value = this.get(key);
-    return value === ABSENT ? ABSENT : branch.out(value);
+  show(key: string, parent: NodeDraft<NodeState>): unknown {
+    return showValue(this.get(key), parent, key);
   }
 
   keys(): readonly string[] {
@@ -217,9 +273,8 @@ class ImageArray implements ArrayBase {
         return value === NO_EXTRA ? ABSENT : value;
       },
       has: (key) => key !== 'length' && node.extra(key) !== NO_EXTRA,
-      show(key, branch) {
-        const value = this.get(key);
-        return value === ABSENT ? ABSENT : branch.out(value);
+      show(key, parent) {
+        return showValue(this.get(key), parent, key);
       },
       keys: () => node.extraKeys(),
     };

@@ -1,8 +1,9 @@
 import { readOnly } from '../errors.js';
+import { KIND_MASK } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
 import { readSlot } from '../view/decode.js';
-import { containerKind } from './base.js';
+import { containerKind, isDraftedKind } from './base.js';
 import { draftOf, type NodeDraft, type NodeState, type Place } from './draft-node.js';
 import { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
@@ -151,12 +152,12 @@ export class Branch {
   /**
    * `out` of the value in an image slot stored in `segment`: a container this branch has a draft of
    * is found by its address, without decoding a view of it first (the common read of a draft over an
-   * image).
+   * image). Other nodes (strings, numbers) are decoded without a look at the drafts.
    */
   outSlot(reader: Reader, segment: number, slot: number): unknown {
     if (reader === this.lineage.reader && (slot & 1) === 0) {
       const address = reader.slotAddress(segment, slot);
-      if (address >= 0) {
+      if (address >= 0 && isDraftedKind(reader.header(address) & KIND_MASK)) {
         const known = this.drafts.get(address);
         if (known !== undefined) {
           this.pendingPlace = undefined;

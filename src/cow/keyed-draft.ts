@@ -3,6 +3,7 @@ import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import { KeyedView, type SlotShow } from '../view/keyed-view.js';
 import { ABSENT } from './base.js';
 import type { Branch } from './branch.js';
+import { ChildDrafts, isDraftIn } from './child-drafts.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
@@ -29,10 +30,18 @@ interface Entry {
   readonly deleted: boolean;
 }
 
+/** A changed entry whose key is base entry `index`'s. */
+interface BaseChange {
+  readonly index: number;
+  readonly entry: Entry;
+}
+
 /** A Map's or Set's changes in one branch. `cleared`: the base's entries are all gone. */
 class KeyedState implements NodeState {
   /** The added entries in iteration order, made when asked and kept until the next change. */
   added: Entry[] | undefined;
+  /** For a view base: the changed entries of base keys, by ascending index; made and kept as `added`. */
+  baseChanges: BaseChange[] | undefined;
 
   constructor(
     readonly owner: Epoch,
@@ -53,6 +62,8 @@ class KeyedNode extends NodeDraft<KeyedState> {
 
   /** `Branch#outSlot`, bound once: how a view's raw slots become what readers see. */
   private readonly show: SlotShow;
+  /** The drafts shown for a view base's entries (child-drafts.ts). */
+  private children: ChildDrafts | undefined;
 
   constructor(
     branch: Branch,
@@ -96,15 +107,32 @@ class KeyedNode extends NodeDraft<KeyedState> {
   get(key: unknown): unknown {
     const stored = this.branch.in(key);
     const entry = this.entry(stored);
-    this.branch.from(this, stored);
-    if (entry !== undefined) return entry.deleted ? undefined : this.branch.out(entry.value);
-    if (this.state?.cleared === true) return undefined;
-    const view = this.view;
-    if (view !== undefined) {
-      const i = view.indexOf(stored);
-      return i < 0 ? undefined : view.showItem(i, this.show);
+    if (entry?.deleted) return undefined;
+    if (entry === undefined) {
+      if (this.state?.cleared === true) return undefined;
+      const view = this.view;
+      if (view !== undefined) {
+        const i = view.indexOf(stored);
+        return i < 0 ? undefined : this.showAt(i);
+      }
+      if (!this.base.has(stored)) return undefined;
     }
-    return this.base.has(stored) ? this.branch.out(this.base.get!(stored)) : undefined;
+    this.branch.from(this, stored);
+    return this.branch.out(entry === undefined ? this.base.get!(stored) : entry.value);
+  }
+
+  /** A view base's entry `i`: its value (a Set's member) as this branch shows it. */
+  showAt(i: number): unknown {
+    const view = this.view!;
+    const known = this.children?.at(i);
+    if (known !== undefined) return known;
+    if (this.branch.recording) this.branch.from(this, view.item(i, 0));
+    const shown = view.showItem(i, this.show);
+    if (isDraftIn(shown, this.branch)) {
+      this.children ??= new ChildDrafts(view.size);
+      this.children.keep(i, shown);
+    }
+    return shown;
   }
 
   set(key: unknown, value: unknown): void {
@@ -152,7 +180,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
       this.put(state, stored, { key: prior?.key ?? stored, value: undefined, seq: 0, deleted: true });
     } else {
       state.entries = state.entries.delete(id, hashKey(id), this.branch.epoch);
-      state.added = undefined;
+      state.added = state.baseChanges = undefined;
     }
     state.size--;
     recorded();
@@ -179,7 +207,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
     state.entries = HashTrie.empty();
     state.cleared = true;
     state.size = 0;
-    state.added = undefined;
+    state.added = state.baseChanges = undefined;
     for (const done of recorded) done();
   }
 
@@ -206,13 +234,13 @@ class KeyedNode extends NodeDraft<KeyedState> {
   private put(state: KeyedState, key: unknown, entry: Entry): void {
     const id = entryId(key);
     state.entries = state.entries.set(id, hashKey(id), entry, this.branch.epoch);
-    state.added = undefined;
+    state.added = state.baseChanges = undefined;
   }
 
-  /** The added entries, in iteration order. */
+  /** The added entries, in iteration order (a new array after every change). */
   added(): readonly Entry[] {
     const state = this.state;
-    if (state === undefined) return [];
+    if (state === undefined) return NONE;
     if (state.added === undefined) {
       const added: Entry[] = [];
       state.entries.forEach((entry) => {
@@ -223,9 +251,29 @@ class KeyedNode extends NodeDraft<KeyedState> {
     return state.added;
   }
 
-  /** Base entry `i`'s changed entry, or undefined when it is unchanged (or CLEARED: gone). */
+  /** The changed entry of base key `key`, or undefined when it is unchanged. */
   changedAt(key: unknown): Entry | undefined {
     return this.state === undefined || this.state.entries.size === 0 ? undefined : this.entry(key);
+  }
+
+  /**
+   * A view base's changed keys, by ascending index (a new array after every change): a cursor walks
+   * them beside the base, so that an unchanged entry costs no look-up of its key (nor a decode of it,
+   * for values and Set members).
+   */
+  baseChanges(): readonly BaseChange[] {
+    const state = this.state;
+    if (state === undefined) return NONE;
+    if (state.baseChanges === undefined) {
+      const changes: BaseChange[] = [];
+      const view = this.view!;
+      state.entries.forEach((entry) => {
+        const index = view.indexOf(entry.key);
+        if (index >= 0) changes.push({ index, entry });
+      });
+      state.baseChanges = changes.sort((a, b) => a.index - b.index);
+    }
+    return state.baseChanges;
   }
 
   entries(): KeyedCursor {
@@ -255,6 +303,8 @@ class KeyedNode extends NodeDraft<KeyedState> {
   }
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Which part of an entry a cursor yields. */
 enum Part {
   Key = 0,
@@ -265,15 +315,24 @@ enum Part {
 /**
  * Iterates a Map or Set draft: the base's entries in their order (with their changed values, without
  * the deleted ones), then the added entries. A plain object with `next`, cheaper than generators.
+ *
+ * Writes during the iteration are seen as a native Map's iterator sees them (a key deleted before it
+ * is reached is not visited, one added is): the lists a cursor walks are the node's current ones,
+ * fetched again at every step (the same array until the node changes), and a cursor's position is
+ * a base index or an added entry's `seq`, which no write moves.
  */
 class KeyedCursor implements IterableIterator<unknown> {
-  /** Position in the base (a view's index), then in the added entries. */
+  /** Position in the base (a view's index), then in `added`. */
   private i = 0;
   private inBase: boolean;
   private readonly view: KeyedView | undefined;
   private readonly iterator: Iterator<unknown> | undefined;
-  private added: readonly Entry[] | undefined;
-  private readonly show: SlotShow;
+  /** A view base's changed keys, and the first of them not passed yet. */
+  private changes: readonly BaseChange[] = NONE;
+  private nextChange = 0;
+  private added: readonly Entry[] = NONE;
+  /** The `seq` of the last added entry visited. */
+  private lastSeq = 0;
 
   constructor(
     private readonly node: KeyedNode,
@@ -282,42 +341,76 @@ class KeyedCursor implements IterableIterator<unknown> {
     this.inBase = !node.cleared;
     this.view = node.view;
     this.iterator = this.view === undefined && this.inBase ? node.baseIterator() : undefined;
-    const branch = node.branch;
-    this.show = (reader, segment, slot) => branch.outSlot(reader, segment, slot);
   }
 
   next(): IteratorResult<unknown, undefined> {
-    const node = this.node;
-    const branch = node.branch;
-    while (this.inBase) {
-      let key: unknown;
-      let value: unknown;
-      let index = -1;
-      if (this.view !== undefined) {
-        if (this.i >= this.view.size) break;
-        index = this.i++;
-        key = this.view.item(index, 0);
-      } else {
-        const step = this.iterator!.next();
-        if (step.done) break;
-        [key, value] = node.isSet ? [step.value, step.value] : (step.value as [unknown, unknown]);
-      }
-      const entry = node.changedAt(key);
-      if (entry === undefined) {
-        if (this.part === Part.Key) return { done: false, value: branch.out(key) };
-        branch.from(node, key);
-        const shown = index < 0 ? branch.out(value) : this.view!.showItem(index, this.show);
-        return { done: false, value: this.part === Part.Value ? shown : [branch.out(key), shown] };
-      }
-      if (entry.seq === 0 && !entry.deleted) return this.result(entry);
+    while (this.inBase && !this.node.cleared) {
+      const step = this.view === undefined ? this.nextOfIterator() : this.nextOfView();
+      if (step !== undefined) return step;
     }
-    if (this.inBase) {
-      this.inBase = false;
+    this.inBase = false;
+    const added = this.node.added();
+    if (added !== this.added) {
+      this.added = added;
       this.i = 0;
+      while (this.i < added.length && added[this.i]!.seq <= this.lastSeq) this.i++;
     }
-    this.added ??= node.added();
-    if (this.i >= this.added.length) return { done: true, value: undefined };
-    return this.result(this.added[this.i++]!);
+    if (this.i >= added.length) return { done: true, value: undefined };
+    const entry = added[this.i++]!;
+    this.lastSeq = entry.seq;
+    return this.result(entry);
+  }
+
+  /** The next base entry of a view, or undefined to go on (a deleted entry; the end of the base). */
+  private nextOfView(): IteratorResult<unknown, undefined> | undefined {
+    const view = this.view!;
+    if (this.i >= view.size) return this.endOfBase();
+    const index = this.i++;
+    const changes = this.node.baseChanges();
+    if (changes !== this.changes) {
+      this.changes = changes;
+      this.nextChange = 0;
+      while (this.nextChange < changes.length && changes[this.nextChange]!.index < index) this.nextChange++;
+    }
+    const change = changes[this.nextChange];
+    if (change?.index === index) {
+      this.nextChange++;
+      return this.changed(change.entry);
+    }
+    const branch = this.node.branch;
+    if (this.part === Part.Key)
+      return {
+        done: false,
+        value: this.node.isSet ? this.node.showAt(index) : branch.out(view.item(index, 0)),
+      };
+    const value = this.node.showAt(index);
+    if (this.part === Part.Value) return { done: false, value };
+    return { done: false, value: [this.node.isSet ? value : branch.out(view.item(index, 0)), value] };
+  }
+
+  /** The next base entry of a plain or snapshot base, or undefined to go on. */
+  private nextOfIterator(): IteratorResult<unknown, undefined> | undefined {
+    const step = this.iterator!.next();
+    if (step.done) return this.endOfBase();
+    const node = this.node;
+    const [key, value] = node.isSet ? [step.value, step.value] : (step.value as [unknown, unknown]);
+    const entry = node.changedAt(key);
+    if (entry !== undefined) return this.changed(entry);
+    const branch = node.branch;
+    if (this.part === Part.Key) return { done: false, value: branch.out(key) };
+    branch.from(node, key);
+    const shown = branch.out(value);
+    return { done: false, value: this.part === Part.Value ? shown : [branch.out(key), shown] };
+  }
+
+  /** A base key's changed entry: its result, or undefined when it was deleted or moved to the end. */
+  private changed(entry: Entry): IteratorResult<unknown, undefined> | undefined {
+    return entry.seq === 0 && !entry.deleted ? this.result(entry) : undefined;
+  }
+
+  private endOfBase(): undefined {
+    this.inBase = false;
+    return undefined;
   }
 
   /** The result for a changed or added entry. */

@@ -46,11 +46,13 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'string') {
       const changed = this.state === undefined ? UNCHANGED : this.state.props.changed(key);
-      this.branch.from(this, key);
       if (changed === UNCHANGED) {
-        const shown = this.base.show(key, this.branch);
+        const shown = this.base.show(key, this);
         if (shown !== ABSENT) return shown;
-      } else if (changed !== ABSENT) return this.branch.out(changed);
+      } else if (changed !== ABSENT) {
+        this.branch.from(this, key);
+        return this.branch.out(changed);
+      }
     } else if (key === DRAFT) return this;
     return Reflect.get(Object.prototype, key, receiver);
   }
