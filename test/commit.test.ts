@@ -77,6 +77,37 @@ describe('commit: a layer of what changed', () => {
     assert.equal(copy.list[1], copy);
   });
 
+  test('Maps and Sets keyed by objects find their keys after the key objects change, layer on layer', () => {
+    // A key node changed in a layer is found with a view of its replacement; so is a key of a Map or Set
+    // written in the layer; so is a Map that is its own key (its replacement is keyed by itself).
+    const key: Any = { id: 1 };
+    const self = new Map<unknown, unknown>();
+    self.set(self, 'self');
+    let image = pack({ key, byKey: new Map([[key, 'found']]), members: new Set([key]), self });
+    for (let version = 1; version <= 3; version++) {
+      const draft = fork(open(image)) as Any;
+      draft.key.id = version * 10;
+      draft.self.set('version', version);
+      if (version === 2)
+        draft.later = { byKey: new Map([[draft.key, 'later']]), members: new Set([draft.key]) };
+      image = commit(draft);
+      verify(image);
+      const view = open(image) as Any;
+      assert.equal(view.key.id, version * 10);
+      assert.equal(view.byKey.get(view.key), 'found', `version ${version}`);
+      assert.equal(view.members.has(view.key), true);
+      assert.equal(view.self.get(view.self), 'self');
+      if (version >= 2) {
+        assert.equal(view.later.byKey.get(view.key), 'later');
+        assert.equal(view.later.members.has(view.key), true);
+      }
+      const again = fork(view) as Any;
+      assert.equal(again.byKey.get(again.key), 'found', 'and through a draft of the layer');
+      const copy = toJS(view) as Any;
+      assert.equal(copy.byKey.get(copy.key), 'found');
+    }
+  });
+
   test('typed arrays: a written byte replaces its buffer, and both views of it see the write', () => {
     const buffer = new ArrayBuffer(16);
     const draft = fork(
@@ -233,6 +264,14 @@ describe('layered images from outside are checked', () => {
           const array = [0, 1, 2].find((p) => kindOf(p) === 0x08)!;
           const object = [0, 1, 2].find((p) => kindOf(p) === 0x0a)!;
           w[body + 4 * array + 2] = w[body + 4 * object + 2]!;
+        },
+      ],
+      [
+        'two replacements in one node',
+        (w) => {
+          const baseWords = new Uint32Array(base.segments[0]!);
+          const [one, two] = [0, 1, 2].filter((p) => (baseWords[w[body + 4 * p]! / 4]! & 0xff) === 0x0a);
+          w[body + 4 * two! + 2] = w[body + 4 * one! + 2]!;
         },
       ],
     ];

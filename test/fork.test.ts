@@ -174,6 +174,30 @@ describe('values across branches', () => {
     assert.equal(copy.list[0], copy);
   });
 
+  test('drafts inside a plain value written into the draft are aliases, also as Map keys and Set members', () => {
+    for (const base of [{ a: { n: 1 } }, open(pack({ a: { n: 1 } }))]) {
+      const draft = fork(base) as Any;
+      draft.list = [{ ref: draft.a }];
+      draft.index = new Map([[draft.a, 'a']]);
+      draft.seen = new Set([draft.a]);
+      assert.equal(draft.list[0].ref, draft.a);
+      assert.equal(draft.index.get(draft.a), 'a');
+      assert.equal(draft.seen.has(draft.a), true);
+      assert.equal([...draft.index.keys()][0], draft.a);
+      draft.list[0].ref.n = 2;
+      assert.equal(draft.a.n, 2);
+      // Written through the draft key: the same entry, not a second one.
+      draft.index.set(draft.a, 'again');
+      draft.seen.add(draft.a);
+      assert.deepEqual([draft.index.size, draft.seen.size, draft.index.get(draft.a)], [1, 1, 'again']);
+      draft.seen.delete(draft.a);
+      assert.deepEqual([...draft.seen], []);
+      const copy = toJS(draft) as Any;
+      assert.equal(copy.list[0].ref, copy.a);
+      assert.equal(copy.index.get(copy.a), 'again');
+    }
+  });
+
   test('a plain value assigned into a draft is read in place, never changed', () => {
     const given = { n: 1 };
     const draft = fork({}) as Any;

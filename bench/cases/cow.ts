@@ -184,6 +184,24 @@ function viewDraftReads(record: Records, keys: string[]): number {
   for (let i = 0; i < READS; i++) sum += record[keys[i]!]!.score;
   return sum;
 }
+/**
+ * The floor of any Proxy facade: one Proxy that only forwards, in front of the plain record (reads),
+ * or in front of each entry (iteration). A draft needs at least that: its facades must be Proxies
+ * so that `Object.keys`, `in` and added keys work.
+ */
+function forwarding(record: Records): Records {
+  return new Proxy({}, { get: (_target, key) => record[key as string] }) as Records;
+}
+function forwardingEntries(map: Map<string, Entry>): Entry[] {
+  return [...map.values()].map(
+    (entry) => new Proxy({}, { get: (_target, key) => entry[key as keyof Entry] }) as Entry,
+  );
+}
+function floorIterate(entries: Entry[]): number {
+  let sum = 0;
+  for (const entry of entries) sum += entry.score;
+  return sum;
+}
 function baseIterate(map: Map<string, Entry>): number {
   let sum = 0;
   for (const [, entry] of map) sum += entry.score;
@@ -388,9 +406,13 @@ export const cases: BenchCase[] = [
         at = (at + READS) % (keys.length - READS);
         return keys.slice(at, at + READS);
       };
+      const floor = forwarding(record);
+      const floorEntries = forwardingEntries(map);
       ctx.log('checking that the drafts read the base');
       const sample = keys.slice(0, READS);
       assert(draftReads(draft, sample) === baseReads(record, sample), 'draft reads differ');
+      assert(baseReads(floor, sample) === baseReads(record, sample), 'forwarding reads differ');
+      assert(floorIterate(floorEntries) === baseIterate(map), 'forwarding iteration differs');
       assert(viewDraftReads(viewDraft, sample) === viewReads(view, sample), 'draft-of-view reads differ');
       let expected = baseIterate(map);
       for (const key of written) expected += -1 - map.get(key)!.score;
@@ -399,6 +421,7 @@ export const cases: BenchCase[] = [
       const reads = await nsPerOp([
         { name: 'record (plain)', ops: READS, run: () => baseReads(record, next()) },
         { name: 'draft of the record', ops: READS, run: () => draftReads(draft, next()) },
+        { name: 'forwarding Proxy (floor)', ops: READS, run: () => baseReads(floor, next()) },
         { name: 'view of the record', ops: READS, run: () => viewReads(view, next()) },
         { name: 'draft of the view', ops: READS, run: () => viewDraftReads(viewDraft, next()) },
       ]);
@@ -406,6 +429,7 @@ export const cases: BenchCase[] = [
         [
           { name: 'iterate Map (plain)', ops: WIDE, run: () => baseIterate(map) },
           { name: 'iterate draft of the Map', ops: WIDE, run: () => draftIterate(mapDraft) },
+          { name: 'a forwarding Proxy per entry (floor)', ops: WIDE, run: () => floorIterate(floorEntries) },
           { name: 'iterate view of the Map', ops: WIDE, run: () => viewIterate(mapView) },
           { name: 'iterate draft of the view', ops: WIDE, run: () => viewDraftIterate(mapViewDraft) },
         ],
@@ -439,7 +463,20 @@ export const cases: BenchCase[] = [
         '×',
         atMost(2),
       );
+      report.check(
+        'floor: forwarding Proxy / plain base, read',
+        reads.ratio('forwarding Proxy (floor)', 'record (plain)'),
+        '×',
+      );
+      report.check(
+        'floor: forwarding Proxy / plain base, iterate',
+        iterate.ratio('a forwarding Proxy per entry (floor)', 'iterate Map (plain)'),
+        '×',
+      );
       report.note(`a read: record[key].score for a key not written (drafts had ${WRITES} writes elsewhere)`);
+      report.note(
+        'floor: one Proxy that only forwards, the least any facade with own keys costs (plain targets)',
+      );
       return report;
     },
   },

@@ -72,10 +72,16 @@ export class Branch {
     return this.lineage.reader;
   }
 
-  /** The key of the node a stored object stands for. */
+  /**
+   * The key of the node a stored object stands for. A draft of this branch found inside a plain value
+   * written into it (`draft.list.push({ ref: draft.a })`) stands for its own node: it is an alias.
+   */
   keyOf(carrier: object): NodeKey {
     const node = nodeOf(carrier);
-    if (node === undefined) return carrier;
+    if (node === undefined) {
+      const draft = draftOf(carrier);
+      return draft !== undefined && draft.branch === this ? draft.key : carrier;
+    }
     // Each read of a view makes a new object: a view's identity is its node.
     // The first image a lineage meets gives its addresses as keys: no node of an image can have been
     // keyed (by a token) before a view of it was seen.

@@ -94,31 +94,46 @@ class KeyedNode extends NodeDraft<KeyedState> {
     return this.state?.entries.get(id, hashKey(id));
   }
 
-  private inBase(key: unknown): boolean {
-    return this.state?.cleared !== true && this.base.has(key);
+  /**
+   * The key under which the base holds a key — `stored` as `in` made it, `given` as the caller gave
+   * it — or ABSENT. A Map or Set written into the draft may hold drafts of this branch as keys: it
+   * has the draft, not the carrier the draft stands for.
+   */
+  private baseKey(stored: unknown, given: unknown): unknown {
+    if (this.state?.cleared === true) return ABSENT;
+    if (this.base.has(stored)) return stored;
+    return given !== stored && this.base.has(given) ? given : ABSENT;
+  }
+
+  /**
+   * The stored value now of stored key `stored` (`given` as the caller gave it), or ABSENT: the
+   * changed entry's, else the base's (a Set's member is its own value).
+   */
+  private current(stored: unknown, given: unknown, entry = this.entry(stored)): unknown {
+    if (entry !== undefined) return entry.deleted ? ABSENT : entry.value;
+    const baseKey = this.baseKey(stored, given);
+    if (baseKey === ABSENT) return ABSENT;
+    return this.isSet ? stored : this.base.get!(baseKey);
   }
 
   has(key: unknown): boolean {
     const stored = this.branch.in(key);
     const entry = this.entry(stored);
-    return entry === undefined ? this.inBase(stored) : !entry.deleted;
+    return entry === undefined ? this.baseKey(stored, key) !== ABSENT : !entry.deleted;
   }
 
   get(key: unknown): unknown {
     const stored = this.branch.in(key);
     const entry = this.entry(stored);
-    if (entry?.deleted) return undefined;
-    if (entry === undefined) {
-      if (this.state?.cleared === true) return undefined;
-      const view = this.view;
-      if (view !== undefined) {
-        const i = view.indexOf(stored);
-        return i < 0 ? undefined : this.showAt(i);
-      }
-      if (!this.base.has(stored)) return undefined;
+    const view = this.view;
+    if (entry === undefined && view !== undefined && this.state?.cleared !== true) {
+      const i = view.indexOf(stored);
+      return i < 0 ? undefined : this.showAt(i);
     }
+    const value = this.current(stored, key, entry);
+    if (value === ABSENT) return undefined;
     this.branch.from(this, stored);
-    return this.branch.out(entry === undefined ? this.base.get!(stored) : entry.value);
+    return this.branch.out(value);
   }
 
   /** A view base's entry `i`: its value (a Set's member) as this branch shows it. */
@@ -140,8 +155,8 @@ class KeyedNode extends NodeDraft<KeyedState> {
     const storedValue = this.isSet ? storedKey : this.branch.in(value);
     this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
     const prior = this.entry(storedKey);
-    const present = prior === undefined ? this.inBase(storedKey) : !prior.deleted;
-    const now = present ? this.storedOf(storedKey, prior) : ABSENT;
+    const now = this.current(storedKey, key, prior);
+    const present = now !== ABSENT;
     if (present && this.branch.same(now, storedValue)) return;
     const recorded = recordChild(
       this,
@@ -164,19 +179,12 @@ class KeyedNode extends NodeDraft<KeyedState> {
     const stored = normalize(this.branch.in(key));
     this.branch.beginWrite(this.isSet ? 'Set' : 'Map');
     const prior = this.entry(stored);
-    const present = prior === undefined ? this.inBase(stored) : !prior.deleted;
-    if (!present) return false;
-    const recorded = recordChild(
-      this,
-      { mapKey: stored },
-      this.storedOf(stored, prior),
-      ABSENT,
-      undefined,
-      ABSENT,
-    );
+    const before = this.current(stored, key, prior);
+    if (before === ABSENT) return false;
+    const recorded = recordChild(this, { mapKey: stored }, before, ABSENT, undefined, ABSENT);
     const state = this.writable(this.isSet ? 'Set' : 'Map');
     const id = entryId(stored);
-    if (this.inBase(stored)) {
+    if (this.baseKey(stored, key) !== ABSENT) {
       this.put(state, stored, { key: prior?.key ?? stored, value: undefined, seq: 0, deleted: true });
     } else {
       state.entries = state.entries.delete(id, hashKey(id), this.branch.epoch);
@@ -211,18 +219,11 @@ class KeyedNode extends NodeDraft<KeyedState> {
     for (const done of recorded) done();
   }
 
-  /** The stored value of `key`, which is present (a Set's member is its own value). */
-  private storedOf(key: unknown, entry: Entry | undefined): unknown {
-    if (entry !== undefined) return entry.value;
-    return this.isSet ? key : this.base.get!(key);
-  }
-
   /** Where the node `child`, read from the entry of `key` (a Set: the member itself), is now. */
   locate(child: NodeKey, key: unknown): Step | undefined {
     const holds = (stored: unknown) =>
       typeof stored === 'object' && stored !== null && this.branch.keyOf(stored) === child;
-    if (!this.isSet)
-      return this.has(key) && holds(this.storedOf(key, this.entry(key))) ? { mapKey: key } : undefined;
+    if (!this.isSet) return holds(this.current(key, key)) ? { mapKey: key } : undefined;
     let i = 0;
     for (const member of this.keys()) {
       if (holds(this.branch.in(member))) return { member: i };
@@ -253,7 +254,8 @@ class KeyedNode extends NodeDraft<KeyedState> {
 
   /** The changed entry of base key `key`, or undefined when it is unchanged. */
   changedAt(key: unknown): Entry | undefined {
-    return this.state === undefined || this.state.entries.size === 0 ? undefined : this.entry(key);
+    if (this.state === undefined || this.state.entries.size === 0) return undefined;
+    return this.entry(typeof key === 'object' ? this.branch.in(key) : key);
   }
 
   /**

@@ -74,7 +74,7 @@ export function packLayer(value: unknown, layer: LayerInput, options?: PackOptio
   const base = new Reader(layer.base);
   const checksum = base.layers[base.layers.length - 1]!.checksum;
   const writer = new ImageWriter(options, undefined, { segments: layer.base.segments, checksum });
-  const packer = new Packer(writer, layer.keep);
+  const packer = new Packer(writer, layer.keep, (address) => base.identity(address));
   const at = (path: string, encode: () => Ref): Ref => {
     try {
       return encode();
@@ -87,7 +87,7 @@ export function packLayer(value: unknown, layer: LayerInput, options?: PackOptio
   for (const [from, replacement] of layer.replaced) {
     writer.redirect(
       from,
-      at('$replaced', () => packer.encodeFresh(replacement)),
+      at('$replaced', () => packer.encodeFresh(replacement, from)),
     );
   }
   return packer.finish(root);
@@ -196,23 +196,42 @@ export class Packer {
   private readonly shapeCache = new Map<string, { keys: readonly string[]; index: number }>();
   private readonly shapeAddresses: Ref[] = [];
 
-  /** The object being written anew by `encodeFresh`, which `keep` must not keep. */
+  /** The object being written anew by `encodeFresh`, which `keep` must not keep, and what it replaces. */
   private fresh: object | undefined;
+  private freshFrom: Address = 0;
+  /** For a layer: each replacement written, with the base node it replaces (see `keyHash`). */
+  private readonly origins = new Map<Ref, Address>();
 
   constructor(
     private readonly writer: ImageWriter,
     /** For a layer: the base node an object stands for, kept by reference (see LayerInput). */
     private readonly keep?: (o: object) => Address | undefined,
+    /** For a layer: `Reader#identity` of its base. */
+    private readonly identity: (address: Address) => Address = (address) => address,
   ) {}
 
-  /** `encode` of an object that replaces a base node: written as a node of its own, never kept. */
-  encodeFresh(value: unknown): Ref {
+  /** `encode` of an object that replaces base node `from`: written as a node of its own, never kept. */
+  encodeFresh(value: unknown, from: Address): Ref {
     this.fresh = typeof value === 'object' && value !== null ? value : undefined;
+    this.freshFrom = from;
     try {
       return this.encode(value);
     } finally {
       this.fresh = undefined;
     }
+  }
+
+  /**
+   * The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as. An
+   * object key is hashed by its identity (§7): in a layer, a kept base node by the node it replaces
+   * (if any), and a replacement by the base node it replaces, even when a cycle reaches it by its new
+   * address.
+   */
+  private keyHash(key: unknown, ref: Ref): number {
+    const hash = hashPrimitive(key);
+    if (hash !== undefined) return hash;
+    const identity = this.identity(this.origins.get(ref) ?? ref);
+    return hashAddress(segmentOf(identity), identity % SEGMENT_SPAN);
   }
 
   finish(root: Ref): Image {
@@ -342,6 +361,7 @@ export class Packer {
       this.objects = new Map();
     }
     this.objects.set(o, address);
+    if (o === this.fresh) this.origins.set(address, this.freshFrom);
     const node = this.viewNode;
     if (node !== undefined) {
       this.viewNode = undefined;
@@ -708,7 +728,7 @@ export class Packer {
       }
       this.setSlot(address, body + 2 * i, keyRef);
       this.setSlot(address, body + 2 * i + 1, valueRef);
-      if (hashes) hashes[i] = hashKey(key, keyRef);
+      if (hashes) hashes[i] = this.keyHash(key, keyRef);
       i++;
     }
     if (i !== count) throw new PackFailure('UNPACKABLE', 'the Map changed while it was being packed');
@@ -733,7 +753,7 @@ export class Packer {
         PackFailure.rethrow(error, `.values()[${i}]`);
       }
       this.setSlot(address, body + i, ref);
-      if (hashes) hashes[i] = hashKey(member, ref);
+      if (hashes) hashes[i] = this.keyHash(member, ref);
       i++;
     }
     if (i !== count) throw new PackFailure('UNPACKABLE', 'the Set changed while it was being packed');
@@ -846,11 +866,6 @@ export class Packer {
     this.setSlot(address, this.bodyWord(address, type), this.encode(primitive));
     return address;
   }
-}
-
-/** The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as. */
-function hashKey(key: unknown, ref: Ref): number {
-  return hashPrimitive(key) ?? hashAddress(segmentOf(ref), ref % SEGMENT_SPAN);
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {

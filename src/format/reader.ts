@@ -1,4 +1,5 @@
 import { CowshareError, corrupt } from '../errors.js';
+import { BigMap } from './big-map.js';
 import { crc32 } from './crc32.js';
 import { FNV_OFFSET, FNV_PRIME, fmix32 } from './hash.js';
 import { assertImage, type Image } from './image.js';
@@ -180,6 +181,8 @@ export class Reader {
   private readonly layerOf: Uint32Array;
   /** Whether some layer redirects nodes: every reference is then resolved through them (§7). */
   private readonly redirecting: boolean;
+  /** Each redirect's `to`, with its `from`: made at the first `identity` of a redirected node. */
+  private origins: BigMap<Address, Address> | undefined;
 
   constructor(image: unknown) {
     assertImage(image);
@@ -397,6 +400,39 @@ export class Reader {
       if (layer.redirectCount > 0) address = this.redirected(layer, address);
     }
     return address;
+  }
+
+  /**
+   * The address that identifies the node at `address` as a Map key or Set member (its hash, FORMAT.md
+   * §7): the node it replaces, through every layer, down to one no layer put in place. A replaced node
+   * thus keeps its place in the hash indexes written before it was replaced. Each step goes to a lower
+   * segment (a `to` is in its layer's own segments, a `from` below them), so the walk ends.
+   */
+  identity(address: Address): Address {
+    if (!this.redirecting) return address;
+    this.origins ??= this.redirectOrigins();
+    for (let from = this.origins.get(address); from !== undefined; from = this.origins.get(address)) {
+      address = from;
+    }
+    return address;
+  }
+
+  private redirectOrigins(): BigMap<Address, Address> {
+    const origins = new BigMap<Address, Address>();
+    for (const layer of this.layers) {
+      if (layer.redirectCount === 0) continue;
+      const table = layer.redirectTable;
+      const words = this.words[segmentOfAddress(table)]!;
+      const body = this.need(table, 4 * layer.redirectCount);
+      for (let i = 0; i < layer.redirectCount; i++) {
+        const at = body + 4 * i;
+        const to = words[at + 3]! * SPAN + words[at + 2]!;
+        if (origins.get(to) !== undefined)
+          throw corrupt(this.where(table), `redirect ${i} leads to a node another leads to`);
+        origins.set(to, words[at + 1]! * SPAN + words[at]!);
+      }
+    }
+    return origins;
   }
 
   /** The replacement `layer` gives `address`, or `address` itself: a binary search of its table. */

@@ -113,6 +113,7 @@ class Verifier {
     const words = reader.words[segmentOfAddress(table)]!;
     const body = reader.body(table);
     let previous = -1;
+    const targets = new Set<number>();
     for (let i = 0; i < layer.redirectCount; i++) {
       const at = body + 4 * i;
       const fromSegment = words[at + 1]!;
@@ -126,6 +127,10 @@ class Verifier {
       const to = addressOf(toSegment, words[at + 2]!);
       if (from <= previous) throw corrupt(reader.where(table), `redirect ${i} is out of order`);
       previous = from;
+      // A node stands for one replaced node: its identity as a Map key (Reader#identity).
+      if (targets.has(to))
+        throw corrupt(reader.where(table), `redirect ${i} leads to a node another leads to`);
+      targets.add(to);
       const family = redirectFamily(reader.header(from) & KIND_MASK);
       if (family === undefined)
         throw corrupt(reader.where(from), 'a redirect replaces a node that is not a container');
@@ -372,8 +377,10 @@ class Verifier {
       case Kind.BigIntPositive:
       case Kind.BigIntNegative:
         return hashBigInt(this.reader.bigint(address, kind === Kind.BigIntNegative));
-      default:
-        return hashAddress(segmentOfAddress(address), offsetOfAddress(address));
+      default: {
+        const identity = this.reader.identity(address);
+        return hashAddress(segmentOfAddress(identity), offsetOfAddress(identity));
+      }
     }
   }
 

@@ -1,22 +1,23 @@
 import { corrupt } from '../errors.js';
 import { BUCKET_WORDS, hashAddress, hashPrimitive, homeBucket, sameValueZero } from '../format/hash.js';
-import { KIND_MASK, Kind, NEAR_MASK, TAG_MASK, Tag } from '../format/layout.js';
+import { KIND_MASK, Kind, TAG_MASK, Tag } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
-import { type Address, addressOf, offsetOfAddress, type Reader, segmentOfAddress } from '../format/reader.js';
+import { type Address, offsetOfAddress, type Reader, segmentOfAddress } from '../format/reader.js';
 
 /** A key that cannot be in any image (an object that is not a node of this reader). */
 const NOWHERE = -1;
 
 /**
  * The hash of a key being looked up (FORMAT.md §5 "Hash index"), or NOWHERE. Object keys match by
- * identity, which in an image is the node address.
+ * identity, which in an image is the node address (hashed as the node it replaces, in a layer).
  */
 function hashQuery(reader: Reader, key: unknown): number {
   const hash = hashPrimitive(key);
   if (hash !== undefined) return hash;
   const node = nodeOf(key);
   if (node === undefined || node.reader !== reader) return NOWHERE;
-  return hashAddress(segmentOfAddress(node.address), offsetOfAddress(node.address));
+  const identity = reader.identity(node.address);
+  return hashAddress(segmentOfAddress(identity), offsetOfAddress(identity));
 }
 
 /** Whether a stored key slot equals `key` under SameValueZero (object keys by node identity). */
@@ -25,7 +26,7 @@ function slotMatches(reader: Reader, segment: number, slot: number, key: unknown
   if ((slot & TAG_MASK) === Tag.Constant) {
     return sameValueZero(reader.constant(slot), key);
   }
-  const address = (slot & NEAR_MASK) === 0 ? addressOf(segment, slot) : reader.target(segment, slot);
+  const address = reader.slotAddress(segment, slot); // through redirects: a key node may be replaced
   const kind = reader.header(address) & KIND_MASK;
   switch (typeof key) {
     case 'string':
