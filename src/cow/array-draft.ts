@@ -58,9 +58,15 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     return this.state === undefined ? this.base.at(i) : this.state.items.get(i);
   }
 
-  /** Element `i` as a reader sees it. */
+  /** Element `i` as a reader sees it; an unchanged one as the base shows it (child-drafts.ts). */
   element(i: number): unknown {
-    const value = this.at(i);
+    if (i >= this.length) return undefined;
+    const from = this.state === undefined ? i : this.state.items.baseIndexAt(i);
+    if (from >= 0) {
+      const shown = this.base.show(from, this, i);
+      return shown === HOLE ? undefined : shown;
+    }
+    const value = this.state!.items.get(i);
     if (value === HOLE) return undefined;
     this.branch.from(this, i);
     return this.branch.out(value);

@@ -5,7 +5,7 @@ import { segmentOfAddress } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
 import { type Keys, layoutOf } from '../view/object-view.js';
-import { ChildDrafts, isDraftIn } from './child-drafts.js';
+import { type ChildDrafts, isDraftIn, keepShown } from './child-drafts.js';
 import type { NodeDraft, NodeState } from './draft-node.js';
 
 /**
@@ -172,10 +172,7 @@ class ImageObject implements ObjectBase {
     const branch = parent.branch;
     branch.from(parent, key);
     const shown = branch.outSlot(this.reader, this.segment, this.slot(i));
-    if (isDraftIn(shown, branch)) {
-      this.children ??= new ChildDrafts(this.index.count);
-      this.children.keep(i, shown);
-    }
+    this.children = keepShown(this.children, this.index.count, i, shown, branch);
     return shown;
   }
 
@@ -196,15 +193,23 @@ export interface ArrayBase {
   readonly length: number;
   /** Element `i` (below `length`), or HOLE. */
   at(i: number): unknown;
+  /**
+   * Element `i` (below `length`) as a reader of `parent`'s branch sees it, or HOLE; read at index
+   * `at` of the draft (its place, for patches: elements move).
+   */
+  show(i: number, parent: NodeDraft<NodeState>, at: number): unknown;
   /** Own enumerable properties that are not indices (an array's named extras). */
   readonly extras: ObjectBase;
 }
 
 /** An array view's handler, which `view[NODE]` returns (src/view/array-view.ts). */
 interface ArrayNode {
+  readonly reader: Reader;
+  readonly segment: number;
   readonly length: number;
   hasElement(i: number): boolean;
   element(i: number): unknown;
+  elementSlot(i: number): number;
   extraKeys(): readonly string[];
   extra(key: string): unknown;
 }
@@ -220,6 +225,8 @@ export function arrayBase(value: readonly unknown[]): ArrayBase {
 class PlainArray implements ArrayBase {
   readonly length: number;
   private extraBase: ObjectBase | undefined;
+  /** The drafts shown for the elements (child-drafts.ts). */
+  private children: ChildDrafts | undefined;
 
   constructor(private readonly a: readonly unknown[]) {
     this.length = a.length;
@@ -228,6 +235,17 @@ class PlainArray implements ArrayBase {
   at(i: number): unknown {
     const value = this.a[i];
     return value !== undefined || i in this.a ? value : HOLE;
+  }
+
+  show(i: number, parent: NodeDraft<NodeState>, at: number): unknown {
+    const known = this.children?.at(i);
+    if (known !== undefined) return known;
+    const value = this.at(i);
+    if (value === HOLE) return HOLE;
+    parent.branch.from(parent, at);
+    const shown = parent.branch.out(value);
+    this.children = keepShown(this.children, this.length, i, shown, parent.branch);
+    return shown;
   }
 
   get extras(): ObjectBase {
@@ -264,6 +282,8 @@ class PlainExtras implements ObjectBase {
 class ImageArray implements ArrayBase {
   readonly length: number;
   readonly extras: ObjectBase;
+  /** The drafts shown for the elements (child-drafts.ts). */
+  private children: ChildDrafts | undefined;
 
   constructor(private readonly node: ArrayNode) {
     this.length = node.length;
@@ -282,6 +302,18 @@ class ImageArray implements ArrayBase {
 
   at(i: number): unknown {
     return this.node.hasElement(i) ? this.node.element(i) : HOLE;
+  }
+
+  show(i: number, parent: NodeDraft<NodeState>, at: number): unknown {
+    const known = this.children?.at(i);
+    if (known !== undefined) return known;
+    const slot = this.node.elementSlot(i);
+    if (slot === 0) return HOLE;
+    const branch = parent.branch;
+    branch.from(parent, at);
+    const shown = branch.outSlot(this.node.reader, this.node.segment, slot);
+    this.children = keepShown(this.children, this.length, i, shown, branch);
+    return shown;
   }
 }
 

@@ -8,7 +8,7 @@ import { draftOf } from './draft-node.js';
  *
  * Sound because the base never changes and a node has one draft per branch: once base entry `i` has
  * shown a draft, it shows that draft for as long as the branch lives. (A written entry is read from
- * the node's state, before the base is consulted.) Only drafts are kept (`isDraftIn`): other values
+ * the node's state, before the base is consulted.) Only drafts are kept (`keepShown`): other values
  * are decoded on every read, and a fresh copy of a RegExp or an ArrayBuffer must stay fresh.
  *
  * The array is made once one entry in DENSE_AFTER has shown a draft; until then the branch's drafts
@@ -38,6 +38,23 @@ export class ChildDrafts {
     }
     this.dense[i] = draft;
   }
+}
+
+/**
+ * The children of an owner of `count` entries after entry `i` showed `shown` in `branch`: noted there
+ * (the children made at the first) when it is a draft of `branch`, else as they were.
+ */
+export function keepShown(
+  children: ChildDrafts | undefined,
+  count: number,
+  i: number,
+  shown: unknown,
+  branch: Branch,
+): ChildDrafts | undefined {
+  if (!isDraftIn(shown, branch)) return children;
+  const kept = children ?? new ChildDrafts(count);
+  kept.keep(i, shown);
+  return kept;
 }
 
 /** Whether `value` is a draft (or snapshot facade) of `branch`. */

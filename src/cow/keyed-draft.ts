@@ -3,7 +3,7 @@ import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import { KeyedView, type SlotShow } from '../view/keyed-view.js';
 import { ABSENT } from './base.js';
 import type { Branch } from './branch.js';
-import { ChildDrafts, isDraftIn } from './child-drafts.js';
+import { type ChildDrafts, keepShown } from './child-drafts.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
@@ -143,10 +143,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
     if (known !== undefined) return known;
     if (this.branch.recording) this.branch.from(this, view.item(i, 0));
     const shown = view.showItem(i, this.show);
-    if (isDraftIn(shown, this.branch)) {
-      this.children ??= new ChildDrafts(view.size);
-      this.children.keep(i, shown);
-    }
+    this.children = keepShown(this.children, view.size, i, shown, this.branch);
     return shown;
   }
 

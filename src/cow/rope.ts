@@ -61,6 +61,17 @@ export class Rope<V> {
     }
   }
 
+  /** The base index element `i` is read from, or -1 when the draft holds it (or it is a fill). */
+  baseIndexAt(i: number): number {
+    let node = this.root;
+    while (node instanceof Inner) {
+      let c = 0;
+      while (i >= node.sizes[c]!) i -= node.sizes[c++]!;
+      node = node.children[c]!;
+    }
+    return node instanceof Run && node.start !== FILL ? node.start + i : -1;
+  }
+
   /** Element `i` of a run. */
   private read(run: Run, i: number): V {
     return run.start === FILL ? this.fill : this.readBase(run.start + i);

@@ -33,7 +33,8 @@ function toIndex(key: string): number {
  * say where element `i` is and which indices exist.
  */
 abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
-  protected readonly segment: number;
+  /** The segment the node is in: its slots are interpreted there. */
+  readonly segment: number;
   abstract readonly length: number;
 
   constructor(
@@ -59,6 +60,14 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   /** Whether element `i` exists: below `length` and not a hole. */
   hasElement(i: number): boolean {
     return i < this.length && this.slotAt(i) !== NONE;
+  }
+
+  /**
+   * The raw slot of element `i` (below `length`), or 0 for a hole: for drafts, which find the draft of
+   * a node they have by its address, without decoding a view of it.
+   */
+  elementSlot(i: number): number {
+    return this.slotAt(i);
   }
 
   element(i: number): unknown {
