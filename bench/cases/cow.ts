@@ -223,6 +223,28 @@ function viewDraftIterate(map: Map<string, Entry>): number {
   return sum;
 }
 
+// One function per subject, as above: each loop's property reads stay monomorphic.
+function baseArrayIterate(list: Entry[]): number {
+  let sum = 0;
+  for (const entry of list) sum += entry.score;
+  return sum;
+}
+function draftArrayIterate(list: Entry[]): number {
+  let sum = 0;
+  for (const entry of list) sum += entry.score;
+  return sum;
+}
+function viewArrayIterate(list: Shared<Entry[]>): number {
+  let sum = 0;
+  for (const entry of list) sum += entry.score;
+  return sum;
+}
+function viewDraftArrayIterate(list: Entry[]): number {
+  let sum = 0;
+  for (const entry of list) sum += entry.score;
+  return sum;
+}
+
 export const cases: BenchCase[] = [
   {
     name: 'cow/fork',
@@ -390,12 +412,20 @@ export const cases: BenchCase[] = [
       const viewDraft = fork(view);
       const mapDraft = fork(map);
       const mapViewDraft = fork(mapView);
+      const list = [...map.values()];
+      const listView = open<Entry[]>(pack(list));
+      const listDraft = fork(list);
+      const listViewDraft = fork(listView);
       // Drafts that were written elsewhere: reads of their unchanged parts are what is measured.
       for (const key of writeKeys(WIDE, 1)) {
         draft[key]!.score = -1;
         viewDraft[key]!.score = -1;
         mapDraft.get(key)!.score = -1;
         mapViewDraft.get(key)!.score = -1;
+      }
+      for (const i of [1, WIDE >> 1, WIDE - 1]) {
+        listDraft[i]!.score = -1;
+        listViewDraft[i]!.score = -1;
       }
       const written = new Set(writeKeys(WIDE, 1));
       const keys = Array.from({ length: 100 * READS }, (_, i) => keyOf((i * 7_001) % WIDE)).filter(
@@ -417,6 +447,11 @@ export const cases: BenchCase[] = [
       let expected = baseIterate(map);
       for (const key of written) expected += -1 - map.get(key)!.score;
       assert(Math.abs(draftIterate(mapDraft) - expected) < 1e-6, 'draft iteration differs');
+      const listExpected = [1, WIDE >> 1, WIDE - 1].reduce(
+        (sum, i) => sum - 1 - list[i]!.score,
+        baseArrayIterate(list),
+      );
+      assert(Math.abs(viewDraftArrayIterate(listViewDraft) - listExpected) < 1e-6, 'array iteration differs');
 
       const reads = await nsPerOp([
         { name: 'record (plain)', ops: READS, run: () => baseReads(record, next()) },
@@ -432,6 +467,14 @@ export const cases: BenchCase[] = [
           { name: 'a forwarding Proxy per entry (floor)', ops: WIDE, run: () => floorIterate(floorEntries) },
           { name: 'iterate view of the Map', ops: WIDE, run: () => viewIterate(mapView) },
           { name: 'iterate draft of the view', ops: WIDE, run: () => viewDraftIterate(mapViewDraft) },
+          { name: 'iterate array (plain)', ops: WIDE, run: () => baseArrayIterate(list) },
+          { name: 'iterate draft of the array', ops: WIDE, run: () => draftArrayIterate(listDraft) },
+          { name: 'iterate view of the array', ops: WIDE, run: () => viewArrayIterate(listView) },
+          {
+            name: 'iterate draft of the array view',
+            ops: WIDE,
+            run: () => viewDraftArrayIterate(listViewDraft),
+          },
         ],
         5,
         100,
@@ -460,6 +503,18 @@ export const cases: BenchCase[] = [
       report.check(
         'iterate: draft / view base',
         iterate.ratio('iterate draft of the view', 'iterate view of the Map'),
+        '×',
+        atMost(2),
+      );
+      report.check(
+        'iterate array: draft / plain base',
+        iterate.ratio('iterate draft of the array', 'iterate array (plain)'),
+        '×',
+        atMost(2),
+      );
+      report.check(
+        'iterate array: draft / view base',
+        iterate.ratio('iterate draft of the array view', 'iterate view of the array'),
         '×',
         atMost(2),
       );
