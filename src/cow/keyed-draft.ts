@@ -42,6 +42,8 @@ class KeyedState implements NodeState {
   added: Entry[] | undefined;
   /** For a view base: the changed entries of base keys, by ascending index; made and kept as `added`. */
   baseChanges: BaseChange[] | undefined;
+  /** The ids of the changed entries (`entryId`), in a native Set: a cheap test for most base keys. */
+  changedIds: Set<unknown> | undefined;
 
   constructor(
     readonly owner: Epoch,
@@ -50,6 +52,11 @@ class KeyedState implements NodeState {
     public lastSeq: number,
     public cleared: boolean,
   ) {}
+
+  /** Drops what was made from the entries; every change calls it. */
+  forget(): void {
+    this.added = this.baseChanges = this.changedIds = undefined;
+  }
 }
 
 /**
@@ -185,7 +192,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
       this.put(state, stored, { key: prior?.key ?? stored, value: undefined, seq: 0, deleted: true });
     } else {
       state.entries = state.entries.delete(id, hashKey(id), this.branch.epoch);
-      state.added = state.baseChanges = undefined;
+      state.forget();
     }
     state.size--;
     recorded();
@@ -212,7 +219,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
     state.entries = HashTrie.empty();
     state.cleared = true;
     state.size = 0;
-    state.added = state.baseChanges = undefined;
+    state.forget();
     for (const done of recorded) done();
   }
 
@@ -232,7 +239,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
   private put(state: KeyedState, key: unknown, entry: Entry): void {
     const id = entryId(key);
     state.entries = state.entries.set(id, hashKey(id), entry, this.branch.epoch);
-    state.added = state.baseChanges = undefined;
+    state.forget();
   }
 
   /** The added entries, in iteration order (a new array after every change). */
@@ -251,8 +258,31 @@ class KeyedNode extends NodeDraft<KeyedState> {
 
   /** The changed entry of base key `key`, or undefined when it is unchanged. */
   changedAt(key: unknown): Entry | undefined {
-    if (this.state === undefined || this.state.entries.size === 0) return undefined;
-    return this.entry(typeof key === 'object' ? this.branch.in(key) : key);
+    const state = this.state;
+    if (state === undefined || state.entries.size === 0) return undefined;
+    const id = entryId(typeof key === 'object' ? this.branch.in(key) : key);
+    if (state.changedIds === undefined) {
+      const ids = new Set<unknown>();
+      state.entries.forEach((_entry, changed) => {
+        ids.add(changed);
+      });
+      state.changedIds = ids;
+    }
+    return state.changedIds.has(id) ? state.entries.get(id, hashKey(id)) : undefined;
+  }
+
+  /**
+   * A plain (or snapshot) base's entry at position `p` of its iteration, whose key is `key` and value
+   * `value` (a Set's member), as this branch shows it. The base's order never changes, so its
+   * positions index the shown drafts as a view's entry indices do.
+   */
+  showIterated(p: number, key: unknown, value: unknown): unknown {
+    const known = this.children?.at(p);
+    if (known !== undefined) return known;
+    this.branch.from(this, key);
+    const shown = this.branch.out(value);
+    this.children = keepShown(this.children, this.base.size, p, shown, this.branch);
+    return shown;
   }
 
   /**
@@ -393,13 +423,13 @@ class KeyedCursor implements IterableIterator<unknown> {
     if (step.done) return this.endOfBase();
     const node = this.node;
     const [key, value] = node.isSet ? [step.value, step.value] : (step.value as [unknown, unknown]);
+    const position = this.i++;
     const entry = node.changedAt(key);
     if (entry !== undefined) return this.changed(entry);
-    const branch = node.branch;
-    if (this.part === Part.Key) return { done: false, value: branch.out(key) };
-    branch.from(node, key);
-    const shown = branch.out(value);
-    return { done: false, value: this.part === Part.Value ? shown : [branch.out(key), shown] };
+    if (this.part === Part.Key && !node.isSet) return { done: false, value: node.branch.out(key) };
+    const shown = node.showIterated(position, key, value);
+    if (this.part !== Part.Entry) return { done: false, value: shown };
+    return { done: false, value: [node.isSet ? shown : node.branch.out(key), shown] };
   }
 
   /** A base key's changed entry: its result, or undefined when it was deleted or moved to the end. */
