@@ -98,9 +98,8 @@ class PlainObject implements ObjectBase {
   get(key: string): unknown {
     // An own property only: `__proto__`, `constructor` and `toString` are data or nothing. One
     // lookup in the common case: on a plain object, a value Object.prototype could not have given
-    // is the object's own.
+    // (all it has are functions, and `__proto__`, which gives Object.prototype) is the object's own.
     const value = this.o[key];
-    // What Object.prototype has is a function, or Object.prototype itself (`__proto__`).
     if (this.plain && value !== undefined && typeof value !== 'function' && value !== Object.prototype) {
       return value;
     }
