@@ -67,6 +67,51 @@ describe('fork costs only what is written', () => {
     assert.equal(bytes[123_456], 0);
   });
 
+  test('children of wide containers: one draft each, read in any order, before and after the kept drafts go dense', () => {
+    // 1,000 entries: the drafts a container has shown are kept in a dense array from the 63rd on
+    // (child-drafts.ts); reads before and after that point, writes, snapshots and forks must agree.
+    const n = 1000;
+    const record = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, { i }]));
+    const map = new Map(Array.from({ length: n }, (_, i) => [i, { i }]));
+    const list = Array.from({ length: n }, (_, i) => ({ i }));
+    const value = { record, map, list };
+    for (const base of [value, open(pack(value))]) {
+      const draft = fork(base) as Any;
+      const readers: [string, (d: Any, i: number) => Any][] = [
+        ['record', (d, i) => d.record[`k${i}`]],
+        ['map', (d, i) => d.map.get(i)],
+        ['list', (d, i) => d.list[i]],
+      ];
+      for (const [what, read] of readers) {
+        const seen: Any[] = [];
+        for (let k = 0; k < n; k++) {
+          const i = (k * 389) % n; // every index once, spread
+          seen[i] = read(draft, i);
+          assert.equal(seen[i].i, i, `${what}[${i}]`);
+        }
+        for (let i = 0; i < n; i++) assert.equal(read(draft, i), seen[i], `${what}[${i}] is one draft`);
+        read(draft, 7).i = -7;
+        assert.equal(seen[7].i, -7);
+        const saved = snapshot(draft) as Any;
+        const next = fork(saved) as Any;
+        read(next, 7).i = 70;
+        assert.notEqual(read(next, 8), seen[8], 'a fork has drafts of its own');
+        assert.deepEqual([read(next, 7).i, read(saved, 7).i, read(draft, 7).i], [70, -7, -7]);
+      }
+      // Iteration shows the same drafts as reads.
+      const values = [...draft.map.values()];
+      assert.equal(values[500], draft.map.get(500));
+      const elements = [...draft.list];
+      assert.equal(elements[999], draft.list[999]);
+      // Unchanged elements after a shift are still the base's, each still one draft.
+      const second = draft.list[1];
+      draft.list.shift();
+      assert.equal(draft.list[0], second);
+      assert.equal(draft.list[0].i, 1);
+    }
+    assert.equal(list[7]!.i, 7);
+  });
+
   test('a snapshot is O(1) and taking another without writes gives the same one', () => {
     const draft = fork({ a: 1 }) as Any;
     const one = snapshot(draft);
@@ -266,6 +311,20 @@ describe('Maps and Sets', () => {
         assert.deepEqual([...draft], [...model]);
       }
     }
+    // A Set: members deleted before they are reached are not visited; added ones are.
+    const members = new Set([1, 2, 3, 4]);
+    const visit = (set: Set<number>) => {
+      const seen: number[] = [];
+      for (const m of set) {
+        seen.push(m);
+        if (m === 1) set.delete(3);
+        if (m === 2) set.add(5);
+        if (m === 5) set.delete(1) && set.add(1);
+      }
+      return seen;
+    };
+    const wanted = visit(new Set(members));
+    for (const start of [members, open(pack(members))]) assert.deepEqual(visit(fork(start) as Any), wanted);
   });
 
   test('JSON.stringify and Object.prototype.toString see Maps and Sets', () => {
