@@ -55,7 +55,8 @@ const DRAFTED_KINDS =
   (1 << Kind.Map) |
   (1 << Kind.Set) |
   (1 << Kind.TypedArray) |
-  (1 << Kind.Dict);
+  (1 << Kind.Dict) |
+  (1 << Kind.KeyedDelta);
 
 /** Whether a node of kind `kind` (its header's low byte) is a container a draft stands for. */
 export function isDraftedKind(kind: number): boolean {

@@ -84,6 +84,7 @@ export enum Kind {
   FarTable = 0x13,
   Dict = 0x14,
   RedirectTable = 0x15,
+  KeyedDelta = 0x16,
 }
 export const KIND_NAMES: Readonly<Record<number, string>> = {
   1: 'STRING_ASCII',
@@ -107,6 +108,7 @@ export const KIND_NAMES: Readonly<Record<number, string>> = {
   19: 'FAR_TABLE',
   20: 'DICT',
   21: 'REDIRECT_TABLE',
+  22: 'KEYED_DELTA',
 };
 
 /**
@@ -181,6 +183,12 @@ export const HASH_MIN = 8;
  * fewer keys than this.
  */
 export const DICT_MIN_KEYS = 4096;
+/** KEYED_DELTA (§7): words of its body before its entries (base offset, base segment, size, changed). */
+export const DELTA_HEAD = 4;
+/** KEYED_DELTA: words per entry (key slot, value slot, base index). */
+export const DELTA_STRIDE = 3;
+/** KEYED_DELTA: the base index word of an appended entry. */
+export const DELTA_APPENDED = 0xffffffff;
 /** Arrays up to this length are always dense (`ARRAY`), holes and all. */
 export const DENSE_ARRAY_MAX = 1 << 16;
 

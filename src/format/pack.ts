@@ -16,6 +16,9 @@ import {
   Boxed,
   Const,
   constantSlot,
+  DELTA_APPENDED,
+  DELTA_HEAD,
+  DELTA_STRIDE,
   DENSE_ARRAY_MAX,
   DICT_MIN_KEYS,
   ERROR_NAMES,
@@ -63,7 +66,24 @@ export function pack(value: unknown, options?: PackOptions): Image {
 export interface LayerInput {
   base: Image;
   keep(o: object): Address | undefined;
+  /** Each base node replaced, with what replaces it: a value, or the changes of a Map or Set. */
   replaced: Iterable<readonly [from: Address, value: unknown]>;
+}
+
+/**
+ * A KEYED_DELTA to write in place of a copy of a changed Map or Set (FORMAT.md §7): the MAP or SET
+ * node of the base it changes, the size it then has, the changes of its entries (base index
+ * ascending: a new value, or deleted) and the entries it appends, in order. Values and keys are
+ * packed as any (a view of the base is kept by reference); a Set's values are ignored.
+ */
+export class KeyedDeltaInput {
+  constructor(
+    readonly base: Address,
+    readonly isSet: boolean,
+    readonly size: number,
+    readonly changed: readonly { index: number; key: unknown; value: unknown; deleted: boolean }[],
+    readonly appended: readonly { key: unknown; value: unknown }[],
+  ) {}
 }
 
 /**
@@ -87,7 +107,11 @@ export function packLayer(value: unknown, layer: LayerInput, options?: PackOptio
   for (const [from, replacement] of layer.replaced) {
     writer.redirect(
       from,
-      at('$replaced', () => packer.encodeFresh(replacement, from)),
+      at('$replaced', () =>
+        replacement instanceof KeyedDeltaInput
+          ? packer.keyedDelta(replacement, from)
+          : packer.encodeFresh(replacement, from),
+      ),
     );
   }
   return packer.finish(root);
@@ -219,6 +243,38 @@ export class Packer {
     } finally {
       this.fresh = undefined;
     }
+  }
+
+  /** A KEYED_DELTA (FORMAT.md §7) that replaces base node `from`. */
+  keyedDelta(delta: KeyedDeltaInput, from: Address): Ref {
+    const entries = [...delta.changed, ...delta.appended];
+    const count = entries.length;
+    const address = this.node(
+      Kind.KeyedDelta,
+      count,
+      DELTA_HEAD + DELTA_STRIDE * count + hashIndexWords(count),
+    );
+    this.origins.set(address, from);
+    const body = this.bodyWord(address, count);
+    const hashes = new Uint32Array(count);
+    entries.forEach((entry, e) => {
+      const word = body + DELTA_HEAD + DELTA_STRIDE * e;
+      const keyRef = this.encode(entry.key);
+      const deleted = e < delta.changed.length && delta.changed[e]!.deleted;
+      const valueRef = deleted ? ABSENT : delta.isSet ? TRUE : this.encode(entry.value);
+      this.setSlot(address, word, keyRef);
+      this.setSlot(address, word + 1, valueRef);
+      this.words(address)[word + 2] = e < delta.changed.length ? delta.changed[e]!.index : DELTA_APPENDED;
+      hashes[e] = this.keyHash(entry.key, keyRef);
+    });
+    const words = this.words(address);
+    words[body] = delta.base % SEGMENT_SPAN;
+    words[body + 1] = segmentOf(delta.base);
+    words[body + 2] = delta.size;
+    words[body + 3] = delta.changed.length;
+    if (count >= HASH_MIN)
+      this.hashIndex(address, body + DELTA_HEAD + DELTA_STRIDE * count, count, (e) => hashes[e]!);
+    return address;
   }
 
   /**

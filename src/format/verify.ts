@@ -11,8 +11,11 @@ import {
   sameValueZero,
 } from './hash.js';
 import type { Image } from './image.js';
+import { DELETED_SLOT, KeyedDelta } from './keyed-delta.js';
 import {
   Const,
+  DELTA_APPENDED,
+  DELTA_STRIDE,
   ERROR_NAMES,
   HASH_MIN,
   KIND_MASK,
@@ -131,16 +134,22 @@ class Verifier {
       if (targets.has(to))
         throw corrupt(reader.where(table), `redirect ${i} leads to a node another leads to`);
       targets.add(to);
-      const family = redirectFamily(reader.header(from) & KIND_MASK);
+      const family = this.familyOf(from);
       if (family === undefined)
         throw corrupt(reader.where(from), 'a redirect replaces a node that is not a container');
-      if (redirectFamily(reader.header(to) & KIND_MASK) !== family) {
+      if (this.familyOf(to) !== family) {
         throw corrupt(
           reader.where(to),
           `redirect ${i} replaces a ${KIND_NAMES[reader.header(from) & KIND_MASK]} with another kind`,
         );
       }
     }
+  }
+
+  /** The redirect family of the node at `address`: a KEYED_DELTA's is its base's (§7). */
+  private familyOf(address: Address): number | undefined {
+    const kind = this.reader.header(address) & KIND_MASK;
+    return kind === Kind.KeyedDelta ? new KeyedDelta(this.reader, address).baseKind : redirectFamily(kind);
   }
 
   /** Checks a slot's tag and queues the node it refers to. `owner` is for messages (0: the header). */
@@ -161,6 +170,11 @@ class Verifier {
       this.stats.strings.references++;
       this.stats.strings.bytesWithoutInterning += this.stringBytes(address);
     }
+    this.reach(address);
+  }
+
+  /** Queues the node at `address`, unless it was reached before. */
+  private reach(address: Address): void {
     const word = offsetOfAddress(address) >>> 2;
     const marks = this.visited[segmentOfAddress(address)]!;
     const bit = 1 << (word & 7);
@@ -255,6 +269,9 @@ class Verifier {
         this.keyIndex(address, { segment, first: body, stride, count }, hashed ? body + stride * count : -1);
         return;
       }
+      case Kind.KeyedDelta:
+        this.keyedDelta(address);
+        return;
       case Kind.ArrayBuffer: {
         if (address % 8 !== 0 || count > 1) throw corrupt(reader.where(address), 'bad ARRAY_BUFFER');
         const body = reader.need(address, 1);
@@ -382,6 +399,83 @@ class Verifier {
         return hashAddress(segmentOfAddress(identity), offsetOfAddress(identity));
       }
     }
+  }
+
+  /**
+   * A KEYED_DELTA (§7): its base (checked on reading, and walked), its changes of base entries in
+   * ascending order, each with the base entry's key; appended keys new to the base; a Set's value
+   * slots TRUE, or ABSENT for a deleted member; the size the changes give; its own keys distinct and
+   * hashed as a MAP's.
+   */
+  private keyedDelta(address: Address): void {
+    const reader = this.reader;
+    const delta = new KeyedDelta(reader, address);
+    const { segment, count, changed, base, baseCount } = delta;
+    const words = reader.words[segment]!;
+    const isSet = delta.baseKind === Kind.Set;
+    const stride = isSet ? 1 : 2;
+    const baseSegment = segmentOfAddress(base);
+    const baseFirst = reader.need(base, stride * baseCount + hashIndexWords(baseCount));
+    const baseWords = reader.words[baseSegment]!;
+    this.reach(base);
+    let previous = -1;
+    let deleted = 0;
+    for (let e = 0; e < count; e++) {
+      const at = delta.word(e);
+      const keySlot = words[at]!;
+      const valueSlot = words[at + 1]!;
+      this.slot(segment, keySlot, address, Allow.Value);
+      const isDeleted = e < changed && valueSlot === DELETED_SLOT;
+      if (isDeleted) deleted++;
+      else if (isSet && !this.isConstant(valueSlot, Const.True)) {
+        throw corrupt(reader.where(address), `entry ${e} of a Set is neither there nor deleted`);
+      } else this.slot(segment, valueSlot, address, Allow.Value);
+      if (e < changed) {
+        const index = words[at + 2]!;
+        if (index <= previous || index >= baseCount)
+          throw corrupt(reader.where(address), `change ${e} is out of order`);
+        previous = index;
+        if (isSet && !isDeleted) throw corrupt(reader.where(address), `change ${e} of a Set deletes nothing`);
+        const baseKey = this.key(baseSegment, baseWords[baseFirst + stride * index]!);
+        if (!same(this.key(segment, keySlot), baseKey))
+          throw corrupt(reader.where(address), `change ${e} is not of its base entry's key`);
+      } else {
+        if (words[at + 2] !== DELTA_APPENDED)
+          throw corrupt(reader.where(address), `entry ${e} is not appended`);
+        const base = { segment: baseSegment, first: baseFirst, stride, count: baseCount };
+        const hashAt = baseCount >= HASH_MIN ? baseFirst + stride * baseCount : -1;
+        if (this.holds(base, hashAt, segment, keySlot))
+          throw corrupt(reader.where(address), `appended entry ${e} is in the base`);
+      }
+    }
+    if (delta.size !== baseCount - deleted + count - changed)
+      throw corrupt(reader.where(address), 'its size is not what its changes give');
+    this.keyIndex(address, { segment, first: delta.first, stride: DELTA_STRIDE, count }, delta.hashAt);
+  }
+
+  /**
+   * Whether the keys of a checked MAP or SET (with its hash index at `hashAt`, or -1) hold the key in
+   * `slot` of `segment`: a probe from its home bucket, or a scan when there is no index.
+   */
+  private holds(keys: KeySlots, hashAt: number, segment: number, slot: number): boolean {
+    const words = this.reader.words[keys.segment]!;
+    const key = this.key(segment, slot);
+    const matches = (i: number) => same(key, this.key(keys.segment, words[keys.first + keys.stride * i]!));
+    if (hashAt < 0) {
+      for (let i = 0; i < keys.count; i++) if (matches(i)) return true;
+      return false;
+    }
+    const hash = this.keyHash(segment, slot);
+    const capacity = words[hashAt]!;
+    let b = homeBucket(hash, capacity);
+    for (let probes = 0; probes < capacity; probes++) {
+      const entry = words[hashAt + 1 + BUCKET_WORDS * b + 1]!;
+      if (entry === 0) return false;
+      if (words[hashAt + 1 + BUCKET_WORDS * b] === hash && entry <= keys.count && matches(entry - 1))
+        return true;
+      b = b + 1 === capacity ? 0 : b + 1;
+    }
+    return false;
   }
 
   /** Whether two key slots of one segment hold the same key (SameValueZero; objects by node). */

@@ -1,4 +1,5 @@
 import { corrupt } from '../errors.js';
+import { KeyedDelta } from '../format/keyed-delta.js';
 import {
   Boxed,
   Const,
@@ -39,7 +40,8 @@ export function readSlot(reader: Reader, segment: number, slot: number): unknown
   return decodeSlot(reader, segment, slot);
 }
 
-function decodeNode(reader: Reader, address: Address): unknown {
+/** The view of the node at `address`, or its value for a string, number or built-in. */
+export function decodeNode(reader: Reader, address: Address): unknown {
   const header = reader.header(address);
   const kind = header & KIND_MASK;
   switch (kind) {
@@ -58,6 +60,11 @@ function decodeNode(reader: Reader, address: Address): unknown {
       return arrayView(reader, address);
     case Kind.SparseArray:
       return sparseArrayView(reader, address);
+    case Kind.KeyedDelta:
+      // A Map or Set a layer changed: a view of its base's kind.
+      return new KeyedDelta(reader, address).baseKind === Kind.Map
+        ? new MapView(reader, address)
+        : new SetView(reader, address);
     case Kind.Map:
       return new MapView(reader, address);
     case Kind.Set:

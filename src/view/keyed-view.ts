@@ -1,6 +1,7 @@
 import { corrupt, readOnly } from '../errors.js';
 import { hashCapacity, hashIndexWords } from '../format/hash.js';
-import { HASH_MIN } from '../format/layout.js';
+import { KeyedDelta } from '../format/keyed-delta.js';
+import { DELTA_STRIDE, HASH_MIN, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef, PACK_AS } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
@@ -11,7 +12,7 @@ import { findKey } from './lookup.js';
 export type SlotShow = (reader: Reader, segment: number, slot: number) => unknown;
 
 /** Which part of an entry an iterator yields. */
-enum Part {
+export enum Part {
   Key = 0,
   Value = 1,
   Entry = 2,
@@ -21,36 +22,70 @@ enum Part {
  * The layout shared by MAP and SET nodes: `size` entries of `stride` slots from word `first`, then a hash
  * index when size ≥ HASH_MIN. Checked against the segment once, when the view is made. The state is
  * private, so that, as with a native Map, a view has no own enumerable properties.
+ *
+ * A view of a KEYED_DELTA (a Map or Set a layer changed, keyed-delta.ts) reads its base node's layout
+ * here and the changes through `#delta`. Entries are then found by virtual index: `span` indices, of
+ * which the `live` ones hold the `size` entries, in iteration order. Without a delta every index is
+ * live and `span` is `size`.
  */
 export abstract class KeyedView {
   readonly #reader: Reader;
   readonly #address: Address;
-  readonly #size: number;
+  /** Entries of the MAP or SET node read (a delta's base). */
+  readonly #count: number;
   readonly #stride: number;
-  /** Segment of the node; its slots are interpreted there. */
+  /** Segment of that node; its slots are interpreted there. */
   readonly #segment: number;
   /** Word index of the first entry. */
   readonly #first: number;
   /** Word index of the hash index's capacity word, or -1 when there is none. */
   readonly #hashAt: number;
+  readonly #delta: KeyedDelta | undefined;
 
   constructor(reader: Reader, address: Address, stride: number) {
-    const size = reader.count(address);
+    const delta =
+      (reader.header(address) & KIND_MASK) === Kind.KeyedDelta ? new KeyedDelta(reader, address) : undefined;
+    const node = delta === undefined ? address : delta.base;
+    const size = reader.count(node);
     const hashed = size >= HASH_MIN;
-    this.#first = reader.need(address, stride * size + hashIndexWords(size));
+    this.#first = reader.need(node, stride * size + hashIndexWords(size));
     this.#reader = reader;
     this.#address = address;
-    this.#size = size;
+    this.#count = size;
     this.#stride = stride;
-    this.#segment = segmentOfAddress(address);
+    this.#segment = segmentOfAddress(node);
     this.#hashAt = hashed ? this.#first + stride * size : -1;
+    this.#delta = delta;
+    if (delta !== undefined && (delta.baseKind === Kind.Map) !== (stride === 2)) {
+      throw corrupt(reader.where(address), 'a delta of another kind');
+    }
     if (hashed && reader.words[this.#segment]![this.#hashAt] !== hashCapacity(size)) {
-      throw corrupt(reader.where(address), 'hash index capacity does not match the entry count');
+      throw corrupt(reader.where(node), 'hash index capacity does not match the entry count');
     }
   }
 
   get size(): number {
-    return this.#size;
+    return this.#delta === undefined ? this.#count : this.#delta.size;
+  }
+
+  /** How many entry indices there are (more than `size` when a delta deletes base entries). */
+  get span(): number {
+    return this.#delta === undefined ? this.#count : this.#delta.span;
+  }
+
+  /** The MAP or SET node whose entries the view reads: its own, or its delta's base. */
+  get baseNode(): Address {
+    return this.#delta === undefined ? this.#address : this.#delta.base;
+  }
+
+  /** The changes a KEYED_DELTA makes to `baseNode`, when the view reads one. */
+  get delta(): KeyedDelta | undefined {
+    return this.#delta;
+  }
+
+  /** Whether index `i` (below `span`) holds an entry. */
+  live(i: number): boolean {
+    return this.#delta === undefined || this.#delta.live(i);
   }
 
   get [NODE](): NodeRef {
@@ -59,21 +94,53 @@ export abstract class KeyedView {
 
   /** The index of the entry whose key is `key`, or -1. */
   protected find(key: unknown): number {
-    return findKey(this.#reader, this.#address, this.#first, this.#stride, this.#size, this.#hashAt, key);
+    const delta = this.#delta;
+    if (delta !== undefined) {
+      // The delta's entries first: a key it holds is changed, added or deleted there.
+      const e = findKey(
+        this.#reader,
+        delta.address,
+        delta.first,
+        DELTA_STRIDE,
+        delta.count,
+        delta.hashAt,
+        key,
+      );
+      if (e >= 0) return delta.indexOfEntry(e);
+    }
+    const node = delta === undefined ? this.#address : delta.base;
+    return findKey(this.#reader, node, this.#first, this.#stride, this.#count, this.#hashAt, key);
   }
 
   /** Entry `i`'s key (its first slot) or value (its last slot: the key again for a Set). */
   item(i: number, part: Part.Key | Part.Value): unknown {
+    const delta = this.#delta;
+    if (delta !== undefined) {
+      const e = delta.entryAt(i);
+      if (e >= 0) {
+        const word = delta.word(e) + (part === Part.Value && this.#stride === 2 ? 1 : 0);
+        return readSlot(this.#reader, delta.segment, this.#reader.words[delta.segment]![word]!);
+      }
+    }
     const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
     return readSlot(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
   }
 
   /**
-   * Entry `i`'s value (or a Set's member) as `show` makes it from the raw slot: for drafts, which
-   * find the draft of a node they already have without decoding a view of it.
+   * Entry `i`'s value (or a Set's member; its key, for `Part.Key`) as `show` makes it from the raw
+   * slot: for drafts, which find the draft of a node they already have without decoding a view of it.
    */
-  showItem(i: number, show: SlotShow): unknown {
-    const word = this.#first + this.#stride * i + this.#stride - 1;
+  showItem(i: number, show: SlotShow, part: Part.Key | Part.Value = Part.Value): unknown {
+    const delta = this.#delta;
+    if (delta !== undefined) {
+      const e = delta.entryAt(i);
+      if (e >= 0) {
+        // A Set's member is its key slot; the value slot says only that it is there.
+        const word = delta.word(e) + (part === Part.Value && this.#stride === 2 ? 1 : 0);
+        return show(this.#reader, delta.segment, this.#reader.words[delta.segment]![word]!);
+      }
+    }
+    const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
     return show(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
   }
 
@@ -100,8 +167,10 @@ class KeyedIterator<T> implements IterableIterator<T> {
   ) {}
 
   next(): IteratorResult<T, undefined> {
-    const i = this.i;
-    if (i >= this.view.size) return { done: true, value: undefined };
+    let i = this.i;
+    const span = this.view.span;
+    while (i < span && !this.view.live(i)) i++;
+    if (i >= span) return { done: true, value: undefined };
     this.i = i + 1;
     const value =
       this.part === Part.Entry
@@ -155,8 +224,9 @@ export class MapView<K = unknown, V = unknown> extends KeyedView implements Read
   }
 
   forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
-    for (let i = 0; i < this.size; i++) {
-      callback.call(thisArg, this.item(i, Part.Value) as V, this.item(i, Part.Key) as K, this);
+    for (let i = 0; i < this.span; i++) {
+      if (this.live(i))
+        callback.call(thisArg, this.item(i, Part.Value) as V, this.item(i, Part.Key) as K, this);
     }
   }
 
@@ -206,7 +276,8 @@ export class SetView<T = unknown> extends KeyedView implements ReadonlySet<T> {
   }
 
   forEach(callback: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
-    for (let i = 0; i < this.size; i++) {
+    for (let i = 0; i < this.span; i++) {
+      if (!this.live(i)) continue;
       const value = this.item(i, Part.Value) as T;
       callback.call(thisArg, value, value, this);
     }

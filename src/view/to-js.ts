@@ -2,7 +2,8 @@ import { corrupt } from '../errors.js';
 import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
-import { decodeBuiltin, errorCause } from './decode.js';
+import { decodeBuiltin, decodeNode, errorCause } from './decode.js';
+import { type KeyedView, Part, SetView } from './keyed-view.js';
 import type { Unshared } from './shared.js';
 
 const HOLE = constantSlot(Const.Hole);
@@ -48,6 +49,8 @@ class Copier {
         return this.array(address);
       case Kind.SparseArray:
         return this.sparseArray(address);
+      case Kind.KeyedDelta:
+        return this.changedKeyed(address);
       case Kind.Map:
         return this.map(address);
       case Kind.Set:
@@ -172,6 +175,24 @@ class Copier {
     this.memo.set(address, result);
     const words = reader.words[segment]!;
     for (let i = 0; i < count; i++) result.add(this.value(segment, words[first + i]!));
+    return result;
+  }
+
+  /** A Map or Set a layer changed (a KEYED_DELTA), read through its view: base entries, then appended. */
+  private changedKeyed(address: Address): Map<unknown, unknown> | Set<unknown> {
+    const view = decodeNode(this.reader, address) as KeyedView;
+    const copy = (_reader: Reader, segment: number, slot: number) => this.value(segment, slot);
+    if (view instanceof SetView) {
+      const result = new Set<unknown>();
+      this.memo.set(address, result);
+      for (let i = 0; i < view.span; i++) if (view.live(i)) result.add(view.showItem(i, copy));
+      return result;
+    }
+    const result = new Map<unknown, unknown>();
+    this.memo.set(address, result);
+    for (let i = 0; i < view.span; i++) {
+      if (view.live(i)) result.set(view.showItem(i, copy, Part.Key), view.showItem(i, copy));
+    }
     return result;
   }
 
