@@ -8,12 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { KIND_MASK, Kind } from '../src/format/layout.js';
+import { nodeOf } from '../src/format/node-ref.js';
+import { offsetOfAddress } from '../src/format/reader.js';
 import { CowshareError, commit, fork, type Image, open, pack, snapshot, toJS, verify } from '../src/index.js';
 import { openFile, writeImage } from '../src/node/index.js';
 
 type Any = any;
 
 const bytesOf = (image: Image): number => image.segments.reduce((sum, s) => sum + s.byteLength, 0);
+/** The kind of the node a view reads (after redirects). */
+const kindOf = (view: unknown): number => {
+  const { reader, address } = nodeOf(view)!;
+  return reader.header(address) & KIND_MASK;
+};
 
 function dictionary(n: number): Map<string, { i: number; tags: string[]; when: Date }> {
   return new Map(Array.from({ length: n }, (_, i) => [`k${i}`, { i, tags: ['a', 'b'], when: new Date(i) }]));
@@ -37,6 +45,71 @@ describe('commit: a layer of what changed', () => {
     for (let k = 0; k < 8; k++) assert.equal(view.get(`k${k * 1000}`).i, -k);
     assert.equal(view.get('k1').i, 1);
     assert.deepEqual(toJS(view.get('k5')), { i: 5, tags: ['a', 'b'], when: new Date(5) });
+  });
+
+  test('a Map or Set given a few new, deleted and replaced entries commits as those changes (a KEYED_DELTA)', () => {
+    // Layer on layer, against native models: each layer's new bytes stay a few hundred, whatever the
+    // base's size, and each level reads (get, has, size, order, toJS, a draft of it) as its model.
+    const n = 100_000;
+    let image = pack({ map: dictionary(n), set: new Set(Array.from({ length: n }, (_, i) => i)) });
+    const model = {
+      map: dictionary(n) as Map<string, unknown>,
+      set: new Set(Array.from({ length: n }, (_, i) => i)),
+    };
+    for (let v = 1; v <= 4; v++) {
+      const draft = fork(open(image)) as Any;
+      for (const target of [draft, model]) {
+        target.map.set(`new${v}`, { v });
+        target.map.delete(`k${v * 7}`);
+        target.map.set(`k${v * 11}`, v);
+        if (v === 3) target.map.delete('new1');
+        if (v === 4) target.map.set('new2', 'replaced in a later layer');
+        target.set.delete(v);
+        target.set.add(-v);
+      }
+      const before = bytesOf(image);
+      image = commit(draft);
+      verify(image);
+      assert.ok(bytesOf(image) - before < 1024, `layer ${v}: ${bytesOf(image) - before} new bytes`);
+      const view = open(image) as Any;
+      assert.deepEqual([kindOf(view.map), kindOf(view.set)], [Kind.KeyedDelta, Kind.KeyedDelta]);
+      assert.equal(view.map.size, model.map.size);
+      assert.equal(view.set.size, model.set.size);
+      assert.equal(view.map.get(`k${v * 7}`), undefined);
+      assert.equal(view.map.has(`k${v * 7}`), false);
+      assert.equal(view.map.get(`k${v * 11}`), v);
+      assert.deepEqual(toJS(view.map.get(`new${v}`)), { v });
+      assert.deepEqual([view.set.has(v), view.set.has(-v)], [false, true]);
+      assert.deepEqual(
+        [...view.map.keys()].slice(-4),
+        [...model.map.keys()].slice(-4),
+        'appended keys at the end, in order',
+      );
+      assert.deepEqual(toJS(view), model);
+      const again = fork(view) as Any;
+      assert.deepEqual([...again.set].slice(0, 3), [...model.set].slice(0, 3));
+      assert.equal(again.map.get(`k${v * 11}`), v);
+      assert.deepEqual(toJS(again), model);
+    }
+  });
+
+  test('a Map with many changes, or a key deleted and set again, commits as a copy, in the right order', () => {
+    const base = new Map(Array.from({ length: 40 }, (_, i) => [i, i]));
+    for (const change of [
+      (m: Map<number, number>) => {
+        for (let i = 0; i < 20; i++) m.set(i, -i);
+      },
+      (m: Map<number, number>) => m.delete(5) && m.set(5, 55),
+    ]) {
+      const draft = fork(open(pack(base))) as Any;
+      const model = new Map(base);
+      change(draft);
+      change(model);
+      const image = commit(draft);
+      verify(image);
+      assert.deepEqual([...(toJS(open(image)) as Map<number, number>)], [...model]);
+      assert.equal(kindOf(open(image)), Kind.Map, 'a copy');
+    }
   });
 
   test('layers stack: a draft of a layer commits on top, and every level reads as its draft did', () => {
@@ -224,6 +297,60 @@ describe('layered images from outside are checked', () => {
     const damaged = new SharedArrayBuffer(own.length);
     new Uint8Array(damaged).set(own);
     assert.throws(() => open({ segments: [...base.segments, damaged] }), corrupt);
+  });
+
+  test('verify refuses a damaged KEYED_DELTA; opening refuses one whose base is out of place', () => {
+    const base = pack(new Map(Array.from({ length: 20 }, (_, i) => [`k${i}`, { i }])));
+    const draft = fork(open(base)) as Any;
+    draft.set('k3', 'x');
+    draft.delete('k7');
+    draft.set('new', 1);
+    const layer = commit(draft);
+    verify(layer);
+    const delta = nodeOf(open(layer))!.address;
+    assert.equal(kindOf(open(layer)), Kind.KeyedDelta);
+    const words = new Uint32Array(layer.segments[1]!).slice();
+    const body = offsetOfAddress(delta) / 4 + 1;
+    const entry = (e: number) => body + 4 + 3 * e; // key slot, value slot, base index
+    assert.deepEqual(
+      [words[body + 2], words[body + 3], words[entry(0) + 2], words[entry(1) + 2]],
+      [20, 2, 3, 7],
+    );
+    const object = nodeOf(open<Map<string, unknown>>(base).get('k0'))!.address;
+    const swapped: [number, number][] = [0, 1, 2].flatMap((k) => [
+      [entry(0) + k, words[entry(1) + k]!],
+      [entry(1) + k, words[entry(0) + k]!],
+    ]);
+    // Each damage: words to set (word index, value), and what verify must say.
+    const variants: [string, [number, number][]][] = [
+      ['not in a lower layer', [[body + 1, 1]]],
+      ['not a MAP or SET', [[body, offsetOfAddress(object)]]],
+      ['counts that do not add up', [[body + 3, 4]]],
+      ['its size is not what its changes give', [[body + 2, 21]]],
+      ['change 1 is out of order', swapped],
+      ["change 0 is not of its base entry's key", [[entry(0) + 2, 4]]],
+      ['change 1 is out of order', [[entry(1) + 2, 20]]],
+      ['appended entry 2 is in the base', [[entry(2), words[entry(0)]!]]],
+      ['entry 2 is not appended', [[entry(2) + 2, 9]]],
+    ];
+    for (const [message, damage] of variants) {
+      const w = words.slice();
+      for (const [at, value] of damage) w[at] = value;
+      const segment = new SharedArrayBuffer(w.byteLength);
+      new Uint32Array(segment).set(w);
+      const image = { segments: [...base.segments, segment] };
+      assert.throws(
+        () => verify(image),
+        (error) => corrupt(error) && (error as Error).message.includes(message),
+        message,
+      );
+    }
+    // Opening reads the delta's base when the Map is reached: a base out of place is refused then too.
+    const w = words.slice();
+    w[body + 1] = 1;
+    const segment = new SharedArrayBuffer(w.byteLength);
+    new Uint32Array(segment).set(w);
+    assert.throws(() => open({ segments: [...base.segments, segment] }).size, corrupt);
   });
 
   test('verify refuses a redirect table out of order, across layers, or between kinds', () => {
