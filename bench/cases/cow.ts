@@ -598,43 +598,82 @@ export const cases: BenchCase[] = [
       const map = mapOf(WIDE);
       const image = pack(map);
       const view = open<Map<string, Entry>>(image);
+      const recordImage = pack(recordOf(WIDE));
       const bytes = (i: Image) => i.segments.reduce((sum, segment) => sum + segment.byteLength, 0);
-      // Entries changed in place (the usual write), and the Map itself changed (a key added).
+      const entry = (id: number): Entry => ({ id, name: 'new', score: 0, tags: [] });
+      // Entries changed in place (the usual write); the Map itself changed (keys added, deleted and
+      // set to other values: a KEYED_DELTA); a wide record given a key (a DICT: rewritten whole).
       const entryDraft = fork(view);
       for (const key of writeKeys(WIDE, 3)) entryDraft.get(key)!.score = -1;
       const mapDraft = fork(view);
-      mapDraft.set('new key', { id: -1, name: 'new', score: 0, tags: [] });
+      mapDraft.set('new key', entry(-1));
+      const manyDraft = fork(view);
+      const [added, deleted, replaced] = [writeKeys(WIDE, 4), writeKeys(WIDE, 5), writeKeys(WIDE, 6)];
+      for (const [i, key] of added.entries()) manyDraft.set(`new ${key}`, entry(-i));
+      for (const key of deleted) manyDraft.delete(key);
+      for (const key of replaced) manyDraft.set(key, entry(-2));
+      const recordDraft = fork(open<Records>(recordImage));
+      recordDraft['new key'] = entry(-1);
       ctx.log('checking that each commit reads as its draft');
-      for (const draft of [entryDraft, mapDraft]) {
+      for (const draft of [entryDraft, mapDraft, manyDraft]) {
         const committed = open<Map<string, Entry>>(commit(draft));
         assert(committed.size === draft.size, 'the committed Map has another size');
-        for (const key of [...writeKeys(WIDE, 3), 'new key', keyOf(0)]) {
+        for (const key of [...writeKeys(WIDE, 3), ...added, ...deleted, ...replaced, 'new key', keyOf(0)]) {
           assertSame(committed.get(key), toJS(draft.get(key)), `get(${key})`);
         }
       }
+      assertSame(open<Records>(commit(recordDraft))['new key'], entry(-1), 'the record commit');
       const report = new Report();
       const times = msPerCall(
         [
           { name: 'commit, 8 entries changed', ops: 1, run: () => commit(entryDraft) },
           { name: 'pack(toJS(draft)), 8 entries changed', ops: 1, run: () => pack(toJS(entryDraft)) },
           { name: 'commit, a key added to the Map', ops: 1, run: () => commit(mapDraft) },
+          { name: 'commit, 8 keys added, 8 deleted, 8 set', ops: 1, run: () => commit(manyDraft) },
+          { name: 'commit, a key added to the record', ops: 1, run: () => commit(recordDraft) },
         ],
         5,
       );
       for (const [name, value] of times) report.add(name, 'ms', value);
-      const entryLayer = bytes(commit(entryDraft)) - bytes(image);
-      const mapLayer = bytes(commit(mapDraft)) - bytes(image);
-      report.add('commit, 8 entries changed', 'new bytes', entryLayer);
-      report.add('pack(toJS(draft)), 8 entries changed', 'new bytes', bytes(image));
-      report.add('commit, a key added to the Map', 'new bytes', mapLayer);
-      report.check('new bytes, 8 entries changed', entryLayer, 'bytes');
-      report.check('new bytes per entry of a rewritten 100k Map', mapLayer / WIDE, 'bytes');
+      const layers: [string, number][] = [
+        ['commit, 8 entries changed', bytes(commit(entryDraft)) - bytes(image)],
+        ['pack(toJS(draft)), 8 entries changed', bytes(image)],
+        ['commit, a key added to the Map', bytes(commit(mapDraft)) - bytes(image)],
+        ['commit, 8 keys added, 8 deleted, 8 set', bytes(commit(manyDraft)) - bytes(image)],
+        ['commit, a key added to the record', bytes(commit(recordDraft)) - bytes(recordImage)],
+      ];
+      for (const [name, value] of layers) report.add(name, 'new bytes', value);
+      const layer = new Map(layers);
+      report.check(
+        'new bytes, 8 entries changed',
+        layer.get('commit, 8 entries changed')!,
+        'bytes',
+        atMost(2048),
+      );
+      report.check(
+        'new bytes, a key added to the 100k Map',
+        layer.get('commit, a key added to the Map')!,
+        'bytes',
+        atMost(1024),
+      );
+      report.check(
+        'new bytes, 24 keys changed in the 100k Map',
+        layer.get('commit, 8 keys added, 8 deleted, 8 set')!,
+        'bytes',
+        atMost(4096),
+      );
+      report.check(
+        'new bytes per entry of the 100k record, a key added (rewritten whole)',
+        layer.get('commit, a key added to the record')! / WIDE,
+        'bytes',
+      );
       report.check(
         'time: repack / commit, 8 entries changed',
         times.get('pack(toJS(draft)), 8 entries changed') / times.get('commit, 8 entries changed'),
         '×',
       );
       report.note(`the base image: ${(bytes(image) / 1e6).toFixed(1)} MB, shared by every layer`);
+      report.note('a Map or Set with few changes commits as a KEYED_DELTA; a DICT or array is still copied');
       return report;
     },
   },
