@@ -350,7 +350,7 @@ describe('layered images from outside are checked', () => {
     w[body + 1] = 1;
     const segment = new SharedArrayBuffer(w.byteLength);
     new Uint32Array(segment).set(w);
-    assert.throws(() => open({ segments: [...base.segments, segment] }).size, corrupt);
+    assert.throws(() => open<Map<string, unknown>>({ segments: [...base.segments, segment] }).size, corrupt);
   });
 
   test('verify refuses a redirect table out of order, across layers, or between kinds', () => {
