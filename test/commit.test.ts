@@ -110,6 +110,17 @@ describe('commit: a layer of what changed', () => {
       assert.deepEqual([...(toJS(open(image)) as Map<number, number>)], [...model]);
       assert.equal(kindOf(open(image)), Kind.Map, 'a copy');
     }
+    // Deleted in one layer, set again in the next: the key moves to the end; the Map is copied.
+    let image = pack(base);
+    const model = new Map(base);
+    for (const change of [(m: Any) => m.delete(5), (m: Any) => m.set(5, 55)]) {
+      const draft = fork(open(image)) as Any;
+      change(draft);
+      change(model);
+      image = commit(draft);
+      verify(image);
+      assert.deepEqual([...(toJS(open(image)) as Map<number, number>)], [...model]);
+    }
   });
 
   test('layers stack: a draft of a layer commits on top, and every level reads as its draft did', () => {
@@ -324,7 +335,7 @@ describe('layered images from outside are checked', () => {
     // Each damage: words to set (word index, value), and what verify must say.
     const variants: [string, [number, number][]][] = [
       ['not in a lower layer', [[body + 1, 1]]],
-      ['not a MAP or SET', [[body, offsetOfAddress(object)]]],
+      ['not a MAP, SET or DICT', [[body, offsetOfAddress(object)]]],
       ['counts that do not add up', [[body + 3, 4]]],
       ['its size is not what its changes give', [[body + 2, 21]]],
       ['change 1 is out of order', swapped],

@@ -1,7 +1,7 @@
+import type { KeyedDelta } from '../format/keyed-delta.js';
 import { Kind } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
-import { segmentOfAddress } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
 import { type Keys, layoutOf } from '../view/object-view.js';
@@ -138,26 +138,36 @@ class ImageObject implements ObjectBase {
   private readonly index: Keys;
   private readonly first: number;
   private readonly stride: number;
+  /** For a DICT a layer changed: its changes (entries are then virtual indices, keyed-delta.ts). */
+  private readonly delta: KeyedDelta | undefined;
   /** The drafts shown for the entries, made at the first (child-drafts.ts). */
   private children: ChildDrafts | undefined;
 
   constructor(node: NodeRef) {
     this.reader = node.reader;
-    this.segment = segmentOfAddress(node.address);
-    const { keys, first, stride } = layoutOf(node.reader, node.address, node.reader.header(node.address));
-    this.index = keys;
-    this.first = first;
-    this.stride = stride;
+    const layout = layoutOf(node.reader, node.address, node.reader.header(node.address));
+    this.segment = layout.segment;
+    this.index = layout.keys;
+    this.first = layout.first;
+    this.stride = layout.stride;
+    this.delta = layout.delta;
+  }
+
+  /** The segment entry `i`'s value slot is in: the delta's, for an entry it changes. */
+  private segmentOf(i: number): number {
+    return this.delta !== undefined && this.delta.entryAt(i) >= 0 ? this.delta.segment : this.segment;
   }
 
   /** The raw value slot of entry `i`. */
   private slot(i: number): number {
+    const changed = this.delta === undefined ? -1 : this.delta.wordAt(i, 1);
+    if (changed >= 0) return this.reader.words[this.delta!.segment]![changed]!;
     return this.reader.words[this.segment]![this.first + this.stride * i + this.stride - 1]!;
   }
 
   get(key: string): unknown {
     const i = this.index.indexOf(key);
-    return i < 0 ? ABSENT : readSlot(this.reader, this.segment, this.slot(i));
+    return i < 0 ? ABSENT : readSlot(this.reader, this.segmentOf(i), this.slot(i));
   }
 
   has(key: string): boolean {
@@ -171,7 +181,7 @@ class ImageObject implements ObjectBase {
     if (known !== undefined) return known;
     const branch = parent.branch;
     branch.from(parent, key);
-    const shown = branch.outSlot(this.reader, this.segment, this.slot(i));
+    const shown = branch.outSlot(this.reader, this.segmentOf(i), this.slot(i));
     this.children = keepShown(this.children, this.index.count, i, shown, branch);
     return shown;
   }

@@ -4,8 +4,7 @@ import { type PackOptions, pack, packLayer } from '../format/pack.js';
 import { offsetOfAddress, segmentOfAddress } from '../format/reader.js';
 import { decodeSlot } from '../view/decode.js';
 import { replacedBuffers } from './bytes-draft.js';
-import { draftOf } from './draft-node.js';
-import { keyedDeltaOf } from './keyed-draft.js';
+import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
 
 /**
  * The state of a draft (or snapshot) as an image. A draft of an opened image becomes a layer on that
@@ -28,8 +27,8 @@ export function commit(value: unknown, options?: PackOptions): Image {
       // A base node with a state: the draft of it shows its new content.
       const view = decodeSlot(reader, segmentOfAddress(key), offsetOfAddress(key));
       const shown = branch.out(view) as object;
-      // A Map or Set with few changes is written as those changes over its base (a KEYED_DELTA).
-      replaced.push([key, keyedDeltaOf(draftOf(shown)!) ?? shown]);
+      // A Map, Set or wide object with few changes is written as those changes over its base.
+      replaced.push([key, (draftOf(shown) as NodeDraft<NodeState>).deltaInput() ?? shown]);
     } else {
       replaced.push(...replacedBuffers(branch, reader, key, state));
     }

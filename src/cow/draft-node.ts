@@ -1,3 +1,4 @@
+import type { KeyedDeltaInput } from '../format/pack.js';
 import type { Branch } from './branch.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
@@ -58,6 +59,14 @@ export abstract class NodeDraft<S extends NodeState> implements DraftNode {
     this.state = next;
     this.branch.put(this.key, next);
     return next;
+  }
+
+  /**
+   * This node's changes as a KEYED_DELTA over its image base, for `commit` (a Map, Set or wide
+   * object's draft); undefined: the node is written whole.
+   */
+  deltaInput(): KeyedDeltaInput | undefined {
+    return undefined;
   }
 
   /** The state of a node written for the first time: no changes yet. */

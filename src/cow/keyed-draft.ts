@@ -1,11 +1,12 @@
 import { nodeOf, PACK_AS } from '../format/node-ref.js';
-import { KeyedDeltaInput } from '../format/pack.js';
+import type { KeyedDeltaInput } from '../format/pack.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import { KeyedView, type SlotShow } from '../view/keyed-view.js';
 import { ABSENT } from './base.js';
 import type { Branch } from './branch.js';
 import { type ChildDrafts, keepShown } from './child-drafts.js';
-import { DRAFT, type DraftNode, NodeDraft, type NodeState } from './draft-node.js';
+import { deltaOver, type IndexedChange } from './delta-input.js';
+import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 import { hashKey, type NodeKey, tokenOf } from './node-key.js';
@@ -307,41 +308,27 @@ class KeyedNode extends NodeDraft<KeyedState> {
   }
 
   /**
-   * This draft's changes as a KEYED_DELTA over the MAP or SET its view base reads (merged with the
-   * view's own delta, if it reads one), for `commit`; or undefined where a copy is the better layer:
-   * a base that is no view, a cleared one, a base key moved to the end (deleted and set again), or
-   * changes that are not few next to the base (DELTA_MAX_SHARE of its entries or more).
+   * This draft's changes as a KEYED_DELTA over the MAP or SET its view base reads (delta-input.ts),
+   * for `commit`; undefined where a copy is the better layer: a base that is no view, a cleared one,
+   * a base key moved to the end (deleted and set again), or many changes.
    */
-  deltaInput(): KeyedDeltaInput | undefined {
+  override deltaInput(): KeyedDeltaInput | undefined {
     const view = this.view;
     const state = this.state;
     if (view === undefined || state === undefined || state.cleared) return undefined;
-    const baseCount = view.delta?.baseCount ?? view.span;
-    // Virtual index → the change there: the view's delta's, then this draft's on top.
-    const changes = new Map<number, { key: unknown; value: unknown; deleted: boolean }>();
-    const delta = view.delta;
-    if (delta !== undefined) {
-      for (let e = 0; e < delta.count; e++) {
-        const i = e < delta.changed ? delta.indexAt(e) : baseCount + e - delta.changed;
-        const deleted = !view.live(i);
-        changes.set(i, { key: view.item(i, 0), value: deleted ? undefined : view.item(i, 1), deleted });
-      }
+    const changes: IndexedChange[] = [];
+    for (const { index, entry } of this.baseChanges()) {
+      if (entry.seq > 0) return undefined; // moved to the end
+      changes.push({ index, key: entry.key, value: entry.value, deleted: entry.deleted });
     }
-    for (const change of this.baseChanges()) {
-      if (change.entry.seq > 0) return undefined; // moved to the end
-      const { key, value, deleted } = change.entry;
-      changes.set(change.index, { key, value, deleted });
-    }
-    const changed: { index: number; key: unknown; value: unknown; deleted: boolean }[] = [];
-    const appended: { key: unknown; value: unknown }[] = [];
-    for (const index of [...changes.keys()].sort((a, b) => a - b)) {
-      const change = changes.get(index)!;
-      if (index < baseCount) changed.push({ index, ...change });
-      else if (!change.deleted) appended.push(change);
-    }
-    for (const entry of this.added()) appended.push(entry);
-    if ((changed.length + appended.length) * DELTA_MAX_SHARE >= baseCount) return undefined;
-    return new KeyedDeltaInput(view.baseNode, this.isSet, this.size, changed, appended);
+    const base = {
+      node: view.baseNode,
+      count: view.delta?.baseCount ?? view.span,
+      delta: view.delta,
+      key: (i: number) => view.item(i, 0),
+      value: (i: number) => view.item(i, 1),
+    };
+    return deltaOver(base, this.isSet, this.size, changes, this.added());
   }
 
   entries(): KeyedCursor {
@@ -372,12 +359,6 @@ class KeyedNode extends NodeDraft<KeyedState> {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
-
-/**
- * A Map or Set commits as a KEYED_DELTA while its changes are under 1 / DELTA_MAX_SHARE of its base
- * entries: past that a copy reads faster (no second look-up) for little more space.
- */
-const DELTA_MAX_SHARE = 4;
 
 /** Which part of an entry a cursor yields. */
 enum Part {
@@ -662,9 +643,4 @@ export function mapDraft(branch: Branch, carrier: object, key: NodeKey): MapDraf
 
 export function setDraft(branch: Branch, carrier: object, key: NodeKey): SetDraft {
   return new SetDraft(new KeyedNode(branch, key, carrier, true));
-}
-
-/** The KEYED_DELTA a Map or Set draft commits as (KeyedNode#deltaInput), or undefined. */
-export function keyedDeltaOf(draft: DraftNode): KeyedDeltaInput | undefined {
-  return draft instanceof KeyedNode ? draft.deltaInput() : undefined;
 }

@@ -7,20 +7,20 @@ import { type Address, addressOf, type Reader, segmentOfAddress } from './reader
 export const DELETED_SLOT = constantSlot(Const.Absent);
 
 /**
- * A KEYED_DELTA node (FORMAT.md §7): a layer's changes to a MAP or SET of a lower layer, in place
+ * A KEYED_DELTA node (FORMAT.md §7): a layer's changes to a MAP, SET or DICT of a lower layer, in place
  * of a copy of it, so that a commit's new bytes grow with the changes. Its first `changed` entries
  * change base entries (base index ascending: a new value, or deleted); the rest are appended, in
  * order. Entries are found by a *virtual index*: base entry `i` is index `i`, appended entry `k` is
  * `baseCount + k`; the index of a deleted base entry is not live.
  *
- * Checked when read: the base is a MAP or SET in a lower layer, the body lies in its segment, the
+ * Checked when read: the base is a MAP, SET or DICT in a lower layer, the body lies in its segment, the
  * counts agree. `verify` checks the rest (indices ascending and in range, keys that match the base's
  * or are new to it, the size). Views look keys up in its entries (KeyedView), then in the base.
  */
 export class KeyedDelta {
-  /** The MAP or SET node changed (never itself a delta). */
+  /** The MAP, SET or DICT node changed (never itself a delta). */
   readonly base: Address;
-  readonly baseKind: Kind.Map | Kind.Set;
+  readonly baseKind: Kind.Map | Kind.Set | Kind.Dict;
   readonly baseCount: number;
   /** Entries in the changed Map or Set. */
   readonly size: number;
@@ -42,7 +42,7 @@ export class KeyedDelta {
     this.segment = segmentOfAddress(address);
     const words = reader.words[this.segment]!;
     this.base = deltaBase(reader, address, words[body]!, words[body + 1]!);
-    this.baseKind = (reader.header(this.base) & KIND_MASK) as Kind.Map | Kind.Set;
+    this.baseKind = (reader.header(this.base) & KIND_MASK) as Kind.Map | Kind.Set | Kind.Dict;
     this.baseCount = reader.count(this.base);
     this.size = words[body + 2]!;
     this.changed = words[body + 3]!;
@@ -88,6 +88,15 @@ export class KeyedDelta {
     return this.first + DELTA_STRIDE * e;
   }
 
+  /**
+   * The word (in `segment`) of the slot the delta holds for virtual index `i` — its key (`part` 0) or
+   * value (1) — or -1 when `i` is a base entry it leaves: read the base's.
+   */
+  wordAt(i: number, part: 0 | 1): number {
+    const e = this.entryAt(i);
+    return e < 0 ? -1 : this.word(e) + part;
+  }
+
   /** Whether virtual index `i` holds an entry (is not a deleted base entry). */
   live(i: number): boolean {
     const e = this.entryAt(i);
@@ -107,8 +116,8 @@ export class KeyedDelta {
 
 /**
  * The base of the KEYED_DELTA at `address`, from its raw (offset, segment) words: not resolved
- * through redirects, since the redirect to the delta itself replaces it. It must be a MAP or SET in a
- * segment of a lower layer.
+ * through redirects, since the redirect to the delta itself replaces it. It must be a MAP, SET or DICT
+ * in a segment of a lower layer.
  */
 function deltaBase(reader: Reader, address: Address, offset: number, segment: number): Address {
   const own = segmentOfAddress(address);
@@ -117,8 +126,8 @@ function deltaBase(reader: Reader, address: Address, offset: number, segment: nu
   }
   const base = addressOf(segment, offset);
   const kind = reader.header(base) & KIND_MASK;
-  if (kind !== Kind.Map && kind !== Kind.Set) {
-    throw corrupt(reader.where(address), 'its base is not a MAP or SET');
+  if (kind !== Kind.Map && kind !== Kind.Set && kind !== Kind.Dict) {
+    throw corrupt(reader.where(address), 'its base is not a MAP, SET or DICT');
   }
   return base;
 }

@@ -149,7 +149,7 @@ class Verifier {
   /** The redirect family of the node at `address`: a KEYED_DELTA's is its base's (§7). */
   private familyOf(address: Address): number | undefined {
     const kind = this.reader.header(address) & KIND_MASK;
-    return kind === Kind.KeyedDelta ? new KeyedDelta(this.reader, address).baseKind : redirectFamily(kind);
+    return redirectFamily(kind === Kind.KeyedDelta ? new KeyedDelta(this.reader, address).baseKind : kind);
   }
 
   /** Checks a slot's tag and queues the node it refers to. `owner` is for messages (0: the header). */
@@ -403,9 +403,10 @@ class Verifier {
 
   /**
    * A KEYED_DELTA (§7): its base (checked on reading, and walked), its changes of base entries in
-   * ascending order, each with the base entry's key; appended keys new to the base; a Set's value
-   * slots TRUE, or ABSENT for a deleted member; the size the changes give; its own keys distinct and
-   * hashed as a MAP's.
+   * ascending order, each with the base entry's key; appended keys new to the base (and, for a DICT,
+   * strings that are no array index, which `Object.keys` would list first); a Set's value slots TRUE,
+   * or ABSENT for a deleted member; the size the changes give; its own keys distinct and hashed as a
+   * MAP's.
    */
   private keyedDelta(address: Address): void {
     const reader = this.reader;
@@ -425,6 +426,11 @@ class Verifier {
       const keySlot = words[at]!;
       const valueSlot = words[at + 1]!;
       this.slot(segment, keySlot, address, Allow.Value);
+      if (delta.baseKind === Kind.Dict) {
+        const name = reader.keyString(segment, keySlot, address);
+        if (e >= changed && isArrayIndex(name))
+          throw corrupt(reader.where(address), `appended entry ${e} of an object is an array index`);
+      }
       const isDeleted = e < changed && valueSlot === DELETED_SLOT;
       if (isDeleted) deleted++;
       else if (isSet && !this.isConstant(valueSlot, Const.True)) {
@@ -548,4 +554,9 @@ function isString(header: number): boolean {
 function same(a: Key, b: Key): boolean {
   if ('address' in a || 'address' in b) return 'address' in a && 'address' in b && a.address === b.address;
   return sameValueZero(a.primitive, b.primitive);
+}
+
+/** A canonical array index ("0", "17"; not "01", "-1" or 2^32 − 1 and beyond). */
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }

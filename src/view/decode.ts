@@ -60,11 +60,12 @@ export function decodeNode(reader: Reader, address: Address): unknown {
       return arrayView(reader, address);
     case Kind.SparseArray:
       return sparseArrayView(reader, address);
-    case Kind.KeyedDelta:
-      // A Map or Set a layer changed: a view of its base's kind.
-      return new KeyedDelta(reader, address).baseKind === Kind.Map
-        ? new MapView(reader, address)
-        : new SetView(reader, address);
+    case Kind.KeyedDelta: {
+      // A Map, Set or wide object a layer changed: a view of its base's kind.
+      const kind = new KeyedDelta(reader, address).baseKind;
+      if (kind === Kind.Dict) return objectView(reader, address, header);
+      return kind === Kind.Map ? new MapView(reader, address) : new SetView(reader, address);
+    }
     case Kind.Map:
       return new MapView(reader, address);
     case Kind.Set:

@@ -114,16 +114,7 @@ export abstract class KeyedView {
 
   /** Entry `i`'s key (its first slot) or value (its last slot: the key again for a Set). */
   item(i: number, part: Part.Key | Part.Value): unknown {
-    const delta = this.#delta;
-    if (delta !== undefined) {
-      const e = delta.entryAt(i);
-      if (e >= 0) {
-        const word = delta.word(e) + (part === Part.Value && this.#stride === 2 ? 1 : 0);
-        return readSlot(this.#reader, delta.segment, this.#reader.words[delta.segment]![word]!);
-      }
-    }
-    const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
-    return readSlot(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
+    return this.showItem(i, readSlot, part);
   }
 
   /**
@@ -131,17 +122,12 @@ export abstract class KeyedView {
    * slot: for drafts, which find the draft of a node they already have without decoding a view of it.
    */
   showItem(i: number, show: SlotShow, part: Part.Key | Part.Value = Part.Value): unknown {
+    const value = part === Part.Value && this.#stride === 2;
     const delta = this.#delta;
-    if (delta !== undefined) {
-      const e = delta.entryAt(i);
-      if (e >= 0) {
-        // A Set's member is its key slot; the value slot says only that it is there.
-        const word = delta.word(e) + (part === Part.Value && this.#stride === 2 ? 1 : 0);
-        return show(this.#reader, delta.segment, this.#reader.words[delta.segment]![word]!);
-      }
-    }
-    const word = this.#first + this.#stride * i + (part === Part.Value ? this.#stride - 1 : 0);
-    return show(this.#reader, this.#segment, this.#reader.words[this.#segment]![word]!);
+    const word = delta === undefined ? -1 : delta.wordAt(i, value ? 1 : 0);
+    if (word >= 0) return show(this.#reader, delta!.segment, this.#reader.words[delta!.segment]![word]!);
+    const at = this.#first + this.#stride * i + (value ? 1 : 0);
+    return show(this.#reader, this.#segment, this.#reader.words[this.#segment]![at]!);
   }
 
   /** The index of the entry of `key`, or -1. */

@@ -1,6 +1,7 @@
 import { corrupt, readOnly } from '../errors.js';
 import { hashIndexWords } from '../format/hash.js';
-import { HASH_MIN, KIND_MASK, Kind } from '../format/layout.js';
+import { KeyedDelta } from '../format/keyed-delta.js';
+import { DELTA_STRIDE, HASH_MIN, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
@@ -19,8 +20,6 @@ export type Keys = Pick<Shape, 'count' | 'keys' | 'indexOf'>;
  * one shared empty object that is never exposed or modified.
  */
 class ObjectHandler implements ProxyHandler<object>, NodeRef {
-  private readonly segment: number;
-
   constructor(
     readonly reader: Reader,
     readonly address: Address,
@@ -29,11 +28,16 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
     private readonly first: number,
     /** Words per entry: 1 (OBJECT) or 2 (DICT). */
     private readonly stride: number,
-  ) {
-    this.segment = segmentOfAddress(address);
-  }
+    /** The segment of the entries (a delta's base's, for a DICT a layer changed). */
+    private readonly segment = segmentOfAddress(address),
+    private readonly delta?: KeyedDelta,
+  ) {}
 
   private value(i: number): unknown {
+    const delta = this.delta;
+    const changed = delta === undefined ? -1 : delta.wordAt(i, 1);
+    if (changed >= 0)
+      return readSlot(this.reader, delta!.segment, this.reader.words[delta!.segment]![changed]!);
     const word = this.first + this.stride * i + this.stride - 1;
     return readSlot(this.reader, this.segment, this.reader.words[this.segment]![word]!);
   }
@@ -84,19 +88,27 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
 
 const TARGET = { [INSPECT]: inspectObject };
 
-/** Where an OBJECT's or DICT's properties are: how to find a key, the first entry, and words per entry. */
+/**
+ * Where an OBJECT's or DICT's properties are: how to find a key, the first entry, words per entry, and
+ * the segment they are in. For a DICT a layer changed (a KEYED_DELTA), those are its base's, `delta`
+ * holds the changes, and entries are numbered by virtual index (keyed-delta.ts).
+ */
 export interface Layout {
   keys: Keys;
   first: number;
   stride: number;
+  segment: number;
+  delta?: KeyedDelta;
 }
 
 /** The layout of the OBJECT or DICT node at `address` (whose header word is `header`). */
 export function layoutOf(reader: Reader, address: Address, header: number): Layout {
   if ((header & KIND_MASK) === Kind.Object) {
-    const shape = reader.shape(reader.count(address, header), segmentOfAddress(address));
-    return { keys: shape, first: reader.need(address, shape.count, header), stride: 1 };
+    const segment = segmentOfAddress(address);
+    const shape = reader.shape(reader.count(address, header), segment);
+    return { keys: shape, first: reader.need(address, shape.count, header), stride: 1, segment };
   }
+  if ((header & KIND_MASK) === Kind.KeyedDelta) return changedDictLayout(reader, address);
   if ((header & KIND_MASK) !== Kind.Dict) throw corrupt(reader.where(address), 'expected an OBJECT or DICT');
   const count = reader.count(address, header);
   const first = reader.need(address, 2 * count + hashIndexWords(count), header);
@@ -118,7 +130,37 @@ export function layoutOf(reader: Reader, address: Address, header: number): Layo
       return decoded;
     },
   };
-  return { keys, first, stride: 2 };
+  return { keys, first, stride: 2, segment };
+}
+
+/** The layout of a KEYED_DELTA over a DICT: its base's entries, the delta's keys first. */
+function changedDictLayout(reader: Reader, address: Address): Layout {
+  const delta = new KeyedDelta(reader, address);
+  if (delta.baseKind !== Kind.Dict) throw corrupt(reader.where(address), 'expected an OBJECT or DICT');
+  const base = layoutOf(reader, delta.base, reader.header(delta.base));
+  let decoded: string[] | undefined;
+  const keys: Keys = {
+    count: delta.span,
+    indexOf: (key) => {
+      const e = findKey(reader, address, delta.first, DELTA_STRIDE, delta.count, delta.hashAt, key);
+      return e >= 0 ? delta.indexOfEntry(e) : base.keys.indexOf(key);
+    },
+    keys: () => {
+      if (decoded === undefined) {
+        decoded = [];
+        const baseKeys = base.keys.keys();
+        const words = reader.words[delta.segment]!;
+        for (let i = 0; i < delta.span; i++) {
+          if (!delta.live(i)) continue;
+          const word = delta.wordAt(i, 0);
+          decoded.push(word < 0 ? baseKeys[i]! : reader.keyString(delta.segment, words[word]!, address));
+        }
+        if (new Set(decoded).size !== decoded.length) throw corrupt(reader.where(address), 'duplicate keys');
+      }
+      return decoded;
+    },
+  };
+  return { keys, first: base.first, stride: 2, segment: base.segment, delta };
 }
 
 /** The facade (or, in record mode and for a narrow shape, the record) of an OBJECT or DICT node. */
@@ -131,6 +173,6 @@ export function objectView(reader: Reader, address: Address, header: number): ob
     const first = reader.need(address, shape.count, header);
     return new Proxy(TARGET, new ObjectHandler(reader, address, shape, first, 1));
   }
-  const { keys, first, stride } = layoutOf(reader, address, header);
-  return new Proxy(TARGET, new ObjectHandler(reader, address, keys, first, stride));
+  const { keys, first, stride, segment, delta } = layoutOf(reader, address, header);
+  return new Proxy(TARGET, new ObjectHandler(reader, address, keys, first, stride, segment, delta));
 }

@@ -1,4 +1,5 @@
 import { corrupt } from '../errors.js';
+import { KeyedDelta } from '../format/keyed-delta.js';
 import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
@@ -178,8 +179,13 @@ class Copier {
     return result;
   }
 
-  /** A Map or Set a layer changed (a KEYED_DELTA), read through its view: base entries, then appended. */
-  private changedKeyed(address: Address): Map<unknown, unknown> | Set<unknown> {
+  /**
+   * A Map, Set or wide object a layer changed (a KEYED_DELTA): its base's entries in order, with the
+   * delta's changes, then the entries it appends.
+   */
+  private changedKeyed(address: Address): object {
+    const delta = new KeyedDelta(this.reader, address);
+    if (delta.baseKind === Kind.Dict) return this.changedDict(address, delta);
     const view = decodeNode(this.reader, address) as KeyedView;
     const copy = (_reader: Reader, segment: number, slot: number) => this.value(segment, slot);
     if (view instanceof SetView) {
@@ -192,6 +198,27 @@ class Copier {
     this.memo.set(address, result);
     for (let i = 0; i < view.span; i++) {
       if (view.live(i)) result.set(view.showItem(i, copy, Part.Key), view.showItem(i, copy));
+    }
+    return result;
+  }
+
+  private changedDict(address: Address, delta: KeyedDelta): object {
+    const reader = this.reader;
+    const base = delta.base;
+    const baseSegment = segmentOfAddress(base);
+    const first = reader.need(base, 2 * delta.baseCount);
+    const result: Record<string, unknown> = {};
+    this.memo.set(address, result);
+    for (let i = 0; i < delta.span; i++) {
+      if (!delta.live(i)) continue;
+      const changed = delta.wordAt(i, 0);
+      const [segment, word] = changed >= 0 ? [delta.segment, changed] : [baseSegment, first + 2 * i];
+      const words = reader.words[segment]!;
+      setData(
+        result,
+        reader.keyString(segment, words[word]!, address),
+        this.value(segment, words[word + 1]!),
+      );
     }
     return result;
   }
