@@ -47,15 +47,18 @@ describe('commit: a layer of what changed', () => {
     assert.deepEqual(toJS(view.get('k5')), { i: 5, tags: ['a', 'b'], when: new Date(5) });
   });
 
-  test('a Map or Set given a few new, deleted and replaced entries commits as those changes (a KEYED_DELTA)', () => {
+  test('a Map, Set or wide object given a few new, deleted and replaced entries commits as those changes (a KEYED_DELTA)', () => {
     // Layer on layer, against native models: each layer's new bytes stay a few hundred, whatever the
     // base's size, and each level reads (get, has, size, order, toJS, a draft of it) as its model.
     const n = 100_000;
-    let image = pack({ map: dictionary(n), set: new Set(Array.from({ length: n }, (_, i) => i)) });
-    const model = {
+    const record = () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, { i }]));
+    const value = () => ({
       map: dictionary(n) as Map<string, unknown>,
       set: new Set(Array.from({ length: n }, (_, i) => i)),
-    };
+      record: record() as Record<string, unknown>,
+    });
+    let image = pack(value());
+    const model = value();
     for (let v = 1; v <= 4; v++) {
       const draft = fork(open(image)) as Any;
       for (const target of [draft, model]) {
@@ -66,13 +69,22 @@ describe('commit: a layer of what changed', () => {
         if (v === 4) target.map.set('new2', 'replaced in a later layer');
         target.set.delete(v);
         target.set.add(-v);
+        target.record[`new${v}`] = { v };
+        delete target.record[`k${v * 7}`];
+        target.record[`k${v * 11}`] = v;
+        if (v === 3) delete target.record.new1;
       }
       const before = bytesOf(image);
       image = commit(draft);
       verify(image);
-      assert.ok(bytesOf(image) - before < 1024, `layer ${v}: ${bytesOf(image) - before} new bytes`);
+      assert.ok(bytesOf(image) - before < 2048, `layer ${v}: ${bytesOf(image) - before} new bytes`);
       const view = open(image) as Any;
-      assert.deepEqual([kindOf(view.map), kindOf(view.set)], [Kind.KeyedDelta, Kind.KeyedDelta]);
+      const kinds = [kindOf(view.map), kindOf(view.set), kindOf(view.record)];
+      assert.deepEqual(kinds, [Kind.KeyedDelta, Kind.KeyedDelta, Kind.KeyedDelta]);
+      assert.equal(view.record[`k${v * 11}`], v);
+      assert.equal(`k${v * 7}` in view.record, false);
+      assert.deepEqual(Object.keys(view.record).slice(-3), Object.keys(model.record).slice(-3));
+      assert.equal(Object.keys(view.record).length, Object.keys(model.record).length);
       assert.equal(view.map.size, model.map.size);
       assert.equal(view.set.size, model.set.size);
       assert.equal(view.map.get(`k${v * 7}`), undefined);
@@ -356,6 +368,28 @@ describe('layered images from outside are checked', () => {
         message,
       );
     }
+    // An object's added keys cannot be array indices (Object.keys would list them first): a copy.
+    const dict = pack(Object.fromEntries(Array.from({ length: 4096 }, (_, i) => [`k${i}`, i])));
+    const wide = fork(open(dict)) as Any;
+    wide.ab = 1;
+    const dictLayer = commit(wide);
+    assert.equal(kindOf(open(dictLayer)), Kind.KeyedDelta);
+    // The appended key's bytes "ab" made "17": verify refuses it before it looks at the hash.
+    const bytes = new Uint8Array(dictLayer.segments[1]!).slice();
+    const at = bytes.findIndex(
+      (b, i) => i % 4 === 0 && b === 0x61 && bytes[i + 1] === 0x62 && bytes[i - 4] === 1,
+    );
+    bytes.set([0x31, 0x37], at);
+    const renamed = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(renamed).set(bytes);
+    assert.throws(
+      () => verify({ segments: [...dict.segments, renamed] }),
+      (error) => corrupt(error) && (error as Error).message.includes('is an array index'),
+    );
+    wide[17] = 1;
+    const copied = commit(wide);
+    assert.equal(kindOf(open(copied)), Kind.Dict, 'an added array index: a copy');
+    assert.deepEqual(Object.keys(open(copied) as object).slice(0, 2), ['17', 'k0']);
     // Opening reads the delta's base when the Map is reached: a base out of place is refused then too.
     const w = words.slice();
     w[body + 1] = 1;

@@ -1,11 +1,12 @@
 import type { KeyedDelta } from '../format/keyed-delta.js';
 import { Kind } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
-import type { Reader } from '../format/reader.js';
+import type { Address, Reader } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
 import { type Keys, layoutOf } from '../view/object-view.js';
 import { type ChildDrafts, isDraftIn, keepShown } from './child-drafts.js';
+import type { DeltaBase } from './delta-input.js';
 import type { NodeDraft, NodeState } from './draft-node.js';
 
 /**
@@ -73,6 +74,14 @@ export interface ObjectBase {
   has(key: string): boolean;
   /** Own enumerable string keys, in `Object.keys` order. */
   keys(): readonly string[];
+  /** For a DICT of an image (or a delta over one): what a KEYED_DELTA of its changes is over. */
+  deltaBase?(): ObjectDeltaBase | undefined;
+}
+
+/** A DeltaBase (delta-input.ts) whose keys are found by name: a wide object's. */
+export interface ObjectDeltaBase extends DeltaBase {
+  /** The virtual index of own property `key`, or -1. */
+  indexOf(key: string): number;
 }
 
 export function objectBase(value: object): ObjectBase {
@@ -143,8 +152,12 @@ class ImageObject implements ObjectBase {
   /** The drafts shown for the entries, made at the first (child-drafts.ts). */
   private children: ChildDrafts | undefined;
 
+  /** The node read: an OBJECT, a DICT or a delta over one. */
+  private readonly node: Address;
+
   constructor(node: NodeRef) {
     this.reader = node.reader;
+    this.node = node.address;
     const layout = layoutOf(node.reader, node.address, node.reader.header(node.address));
     this.segment = layout.segment;
     this.index = layout.keys;
@@ -188,6 +201,25 @@ class ImageObject implements ObjectBase {
 
   keys(): readonly string[] {
     return this.index.keys();
+  }
+
+  deltaBase(): ObjectDeltaBase | undefined {
+    const delta = this.delta;
+    if (delta === undefined && this.stride !== 2) return undefined; // an OBJECT: bounded, copied
+    const node = delta === undefined ? this.node : delta.base;
+    const words = (i: number) => this.reader.words[this.segmentOf(i)]!;
+    return {
+      node,
+      count: delta === undefined ? this.index.count : delta.baseCount,
+      delta,
+      indexOf: (key) => this.index.indexOf(key),
+      key: (i) => {
+        const changed = delta === undefined ? -1 : delta.wordAt(i, 0);
+        const at = changed >= 0 ? changed : this.first + 2 * i;
+        return this.reader.keyString(this.segmentOf(i), words(i)[at]!, node);
+      },
+      value: (i) => readSlot(this.reader, this.segmentOf(i), this.slot(i)),
+    };
   }
 }
 

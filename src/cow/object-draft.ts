@@ -1,6 +1,8 @@
+import type { KeyedDeltaInput } from '../format/pack.js';
 import { INSPECT, inspectObject } from '../view/inspect.js';
-import { ABSENT, type ObjectBase, objectBase } from './base.js';
+import { ABSENT, isIndex, type ObjectBase, objectBase } from './base.js';
 import type { Branch } from './branch.js';
+import { deltaOver, type IndexedChange } from './delta-input.js';
 import { DRAFT, definedValue, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
@@ -117,6 +119,32 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
 
   getPrototypeOf(): object {
     return Object.prototype;
+  }
+
+  /**
+   * This draft's changes as a KEYED_DELTA over the DICT its view base reads (delta-input.ts), for
+   * `commit`; undefined where a copy is the better layer: no DICT base, a base key deleted and set
+   * again (moved to the end), an added array index (`Object.keys` lists those first), many changes.
+   */
+  override deltaInput(): KeyedDeltaInput | undefined {
+    const base = this.base.deltaBase?.();
+    const state = this.state;
+    if (base === undefined || state === undefined) return undefined;
+    const changes: IndexedChange[] = [];
+    const added: { key: string; value: unknown; seq: number }[] = [];
+    let copy = false;
+    state.props.forEachChange((key, value, seq) => {
+      const index = base.indexOf(key);
+      if (index >= 0 && seq === 0) changes.push({ index, key, value, deleted: value === DELETED });
+      else if (index >= 0 || isIndex(key)) copy = true;
+      else added.push({ key, value, seq });
+    });
+    if (copy) return undefined;
+    added.sort((a, b) => a.seq - b.seq);
+    // The view's own properties, less those deleted now, and the added ones: no walk of all keys.
+    const deleted = changes.filter((change) => change.deleted).length;
+    const size = (base.delta?.size ?? base.count) - deleted + added.length;
+    return deltaOver(base, false, size, changes, added);
   }
 }
 

@@ -79,6 +79,13 @@ export class Props {
     return true;
   }
 
+  /** Calls `visit` with each changed property: its key, value (DELETED when deleted) and `seq`. */
+  forEachChange(visit: (key: string, value: unknown, seq: number) => void): void {
+    this.changes.forEach((prop, key) => {
+      visit(key, prop.value, prop.seq);
+    });
+  }
+
   /** Own keys in `Object.keys` order: array indices ascending, then the rest in creation order. */
   keys(base: ObjectBase): readonly string[] {
     if (this.keyList !== undefined) return this.keyList;
