@@ -1,5 +1,5 @@
 import { corrupt, readOnly } from '../errors.js';
-import { Const, constantSlot } from '../format/layout.js';
+import { Const, constantSlot, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
@@ -208,6 +208,10 @@ class SparseHandler extends ArrayHandler {
     this.length = words[body]!;
     this.pairs = body + 2;
     const extras = reader.slotAddress(this.segment, words[body + 1]!);
+    const extrasKind = extras >= 0 ? reader.header(extras) & KIND_MASK : -1;
+    if (extras >= 0 && extrasKind !== Kind.Object && extrasKind !== Kind.Dict) {
+      throw corrupt(reader.where(address), 'bad extras'); // (a layer never changes them on their own)
+    }
     if (extras >= 0) {
       this.extras = {
         layout: layoutOf(reader, extras, reader.header(extras)),
