@@ -4,15 +4,16 @@ import { type PackOptions, pack, packLayer } from '../format/pack.js';
 import { offsetOfAddress, segmentOfAddress } from '../format/reader.js';
 import { decodeSlot } from '../view/decode.js';
 import { replacedBuffers } from './bytes-draft.js';
-import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
+import { draftOf } from './draft-node.js';
 
 /**
  * The state of a draft (or snapshot) as an image. A draft of an opened image becomes a layer on that
  * image (FORMAT.md §7): its segments are the base's, shared, plus new ones that hold only what
  * changed — each base node with a state in the draft, written anew and put in place of the old one by
- * a redirect (a Map or Set with few changes as those changes over it, a KEYED_DELTA), and every value
- * new to the draft — so its new bytes grow with the changes, not with the base. A draft of a plain value is packed whole. The image is shared with workers and written to
- * files like any other. A value the draft holds that cannot be packed (a function, a symbol) fails here,
+ * a redirect (a Map, Set or wide object with few changes as those changes over it, a KEYED_DELTA),
+ * and every value new to the draft — so its new bytes grow with the changes, not with the base. A
+ * draft of a plain value is packed whole. The image is shared with workers and written to files like
+ * any other. A value the draft holds that cannot be packed (a function, a symbol) fails here,
  * with its path.
  */
 export function commit(value: unknown, options?: PackOptions): Image {
@@ -28,7 +29,7 @@ export function commit(value: unknown, options?: PackOptions): Image {
       const view = decodeSlot(reader, segmentOfAddress(key), offsetOfAddress(key));
       const shown = branch.out(view) as object;
       // A Map, Set or wide object with few changes is written as those changes over its base.
-      replaced.push([key, (draftOf(shown) as NodeDraft<NodeState>).deltaInput() ?? shown]);
+      replaced.push([key, draftOf(shown)?.deltaInput?.() ?? shown]);
     } else {
       replaced.push(...replacedBuffers(branch, reader, key, state));
     }

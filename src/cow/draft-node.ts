@@ -14,6 +14,8 @@ export interface DraftNode {
   readonly key: NodeKey;
   /** The stored object the draft stands for (branch.ts). */
   readonly carrier: object;
+  /** Its changes as a KEYED_DELTA over its image base, for `commit` (NodeDraft#deltaInput). */
+  deltaInput?(): KeyedDeltaInput | undefined;
 }
 
 export const DRAFT: unique symbol = Symbol('cowshare.draft');
