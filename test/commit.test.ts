@@ -105,6 +105,42 @@ describe('commit: a layer of what changed', () => {
     }
   });
 
+  test('an array pushed, spliced, shifted or grown commits as pieces over its base (an ARRAY_DELTA)', () => {
+    const n = 100_000;
+    const list = () => Array.from({ length: n }, (_, i) => ({ i }));
+    let image = pack({ list: list() });
+    const model = { list: list() as unknown[] };
+    const steps: ((a: Any[]) => unknown)[] = [
+      (a) => a.push({ pushed: 1 }),
+      (a) => a.splice(100, 3, 'x', 'y'),
+      (a) => a.shift(),
+      (a) => {
+        a.length += 5; // holes
+        a.push('after the holes');
+      },
+      (a) => a.unshift('first'),
+      (a) => a.pop(),
+    ];
+    for (const [v, step] of steps.entries()) {
+      const draft = fork(open(image)) as Any;
+      for (const target of [draft, model]) {
+        step(target.list);
+        target.list[v * 10 + 5] = v;
+      }
+      const before = bytesOf(image);
+      image = commit(draft);
+      verify(image);
+      assert.ok(bytesOf(image) - before < 2048, `step ${v}: ${bytesOf(image) - before} new bytes`);
+      const view = open(image) as Any;
+      assert.equal(kindOf(view.list), Kind.ArrayDelta);
+      assert.equal(view.list.length, model.list.length);
+      const copy = toJS(view) as Any;
+      assert.deepEqual(copy, model);
+      assert.deepEqual(Object.keys(copy.list).length, Object.keys(model.list).length, 'holes stay holes');
+      assert.deepEqual(toJS(fork(view)), model);
+    }
+  });
+
   test('a Map with many changes, or a key deleted and set again, commits as a copy, in the right order', () => {
     const base = new Map(Array.from({ length: 40 }, (_, i) => [i, i]));
     for (const change of [
@@ -396,6 +432,49 @@ describe('layered images from outside are checked', () => {
     const segment = new SharedArrayBuffer(w.byteLength);
     new Uint32Array(segment).set(w);
     assert.throws(() => open<Map<string, unknown>>({ segments: [...base.segments, segment] }).size, corrupt);
+  });
+
+  test('verify refuses a damaged ARRAY_DELTA', () => {
+    const base = pack(Array.from({ length: 100 }, (_, i) => i * 1.5));
+    const draft = fork(open(base)) as Any;
+    draft.splice(50, 1, 'x');
+    draft.push('y');
+    const layer = commit(draft);
+    verify(layer);
+    assert.equal(kindOf(open(layer)), Kind.ArrayDelta);
+    const words = new Uint32Array(layer.segments[1]!).slice();
+    const body = offsetOfAddress(nodeOf(open(layer))!.address) / 4 + 1;
+    const piece = (p: number) => body + 4 + 2 * p; // (at, from)
+    // Pieces: base 0–49, the slot "x", base 51–99, the slot "y".
+    assert.deepEqual(
+      [0, 1, 2, 3].map((p) => [words[piece(p)], words[piece(p) + 1]]),
+      [
+        [0, 0],
+        [50, 0x80000000],
+        [51, 51],
+        [100, 0x80000001],
+      ],
+    );
+    const variants: [string, [number, number][]][] = [
+      ['not in a lower layer', [[body + 1, 1]]],
+      ['pieces that do not start the array', [[piece(0), 1]]],
+      ['piece 1 is out of order', [[piece(2), 50]]],
+      ['piece 2 runs past its base', [[piece(2) + 1, 52]]],
+      ['piece 3 is not of the next slots', [[piece(3) + 1, 0x80000000]]],
+      ['slots that no piece uses', [[piece(3) + 1, 0xffffffff]]],
+    ];
+    for (const [message, damage] of variants) {
+      const w = words.slice();
+      for (const [at, value] of damage) w[at] = value;
+      const segment = new SharedArrayBuffer(w.byteLength);
+      new Uint32Array(segment).set(w);
+      const image = { segments: [...base.segments, segment] };
+      assert.throws(
+        () => verify(image),
+        (error) => corrupt(error) && (error as Error).message.includes(message),
+        message,
+      );
+    }
   });
 
   test('verify refuses a redirect table out of order, across layers, or between kinds', () => {

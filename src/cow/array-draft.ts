@@ -1,7 +1,9 @@
+import { ArrayDeltaInput } from '../format/pack.js';
 import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
-import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex } from './base.js';
+import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex, type Piece } from './base.js';
 import type { Branch } from './branch.js';
+import { DELTA_MAX_SHARE } from './delta-input.js';
 import { DRAFT, definedValue, draftOf, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
@@ -56,6 +58,35 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
   at(i: number): unknown {
     if (i >= this.length) return HOLE;
     return this.state === undefined ? this.base.at(i) : this.state.items.get(i);
+  }
+
+  /**
+   * This draft's elements as an ARRAY_DELTA over the ARRAY its view base reads (FORMAT.md §7), for
+   * `commit`: the rope's leaves as pieces — base runs, fills as holes, the values it holds — merged
+   * with the view's own delta. Undefined where a copy is the better layer: a base that is no ARRAY
+   * view, named properties changed, or pieces and values of a quarter of the base's size or more.
+   */
+  override deltaInput(): ArrayDeltaInput | undefined {
+    const state = this.state;
+    const base = this.base.deltaBase?.();
+    if (state === undefined || base === undefined || state.extras.size > 0) return undefined;
+    const pieces: Piece[] = [];
+    const add = (piece: Piece) => {
+      const last = pieces[pieces.length - 1];
+      if (last !== undefined && 'base' in last && 'base' in piece && last.base + last.length === piece.base) {
+        pieces[pieces.length - 1] = { base: last.base, length: last.length + piece.length };
+      } else if (last !== undefined && 'values' in last && 'values' in piece) {
+        pieces[pieces.length - 1] = { values: [...last.values, ...piece.values] };
+      } else pieces.push(piece);
+    };
+    state.items.forEachLeaf((leaf) => {
+      if ('values' in leaf) add({ values: leaf.values });
+      else if (leaf.start < 0) add({ holes: leaf.length });
+      else for (const piece of base.pieces(leaf.start, leaf.length)) add(piece);
+    });
+    const words = pieces.reduce((n, piece) => n + 2 + ('values' in piece ? piece.values.length : 0), 0);
+    if (words * DELTA_MAX_SHARE >= base.length) return undefined;
+    return new ArrayDeltaInput(base.node, this.length, pieces, HOLE);
   }
 
   /** Element `i` as a reader sees it; an unchanged one as the base shows it (child-drafts.ts). */

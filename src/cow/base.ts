@@ -1,5 +1,6 @@
+import { ArrayDelta } from '../format/array-delta.js';
 import type { KeyedDelta } from '../format/keyed-delta.js';
-import { Kind } from '../format/layout.js';
+import { KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
 import type { Address, Reader } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
@@ -57,7 +58,8 @@ const DRAFTED_KINDS =
   (1 << Kind.Set) |
   (1 << Kind.TypedArray) |
   (1 << Kind.Dict) |
-  (1 << Kind.KeyedDelta);
+  (1 << Kind.KeyedDelta) |
+  (1 << Kind.ArrayDelta);
 
 /** Whether a node of kind `kind` (its header's low byte) is a container a draft stands for. */
 export function isDraftedKind(kind: number): boolean {
@@ -242,16 +244,30 @@ export interface ArrayBase {
   show(i: number, parent: NodeDraft<NodeState>, at: number): unknown;
   /** Own enumerable properties that are not indices (an array's named extras). */
   readonly extras: ObjectBase;
+  /** For an ARRAY of an image (or a delta over one): what an ARRAY_DELTA of its changes is over. */
+  deltaBase?(): ArrayDeltaBase | undefined;
+}
+
+/** A piece of an ARRAY_DELTA to write (ArrayDeltaInput): base elements, values, or holes. */
+export type Piece = { base: number; length: number } | { values: readonly unknown[] } | { holes: number };
+
+/** The ARRAY a draft's view base reads, and the view's elements as pieces over it. */
+export interface ArrayDeltaBase {
+  readonly node: Address;
+  readonly length: number;
+  /** Elements `from` to `from + length` of the view, as pieces over `node` (values as stored, HOLE). */
+  pieces(from: number, length: number): Piece[];
 }
 
 /** An array view's handler, which `view[NODE]` returns (src/view/array-view.ts). */
 interface ArrayNode {
   readonly reader: Reader;
-  readonly segment: number;
+  readonly address: Address;
   readonly length: number;
   hasElement(i: number): boolean;
   element(i: number): unknown;
   elementSlot(i: number): number;
+  elementSegment(i: number): number;
   extraKeys(): readonly string[];
   extra(key: string): unknown;
 }
@@ -346,6 +362,34 @@ class ImageArray implements ArrayBase {
     return this.node.hasElement(i) ? this.node.element(i) : HOLE;
   }
 
+  deltaBase(): ArrayDeltaBase | undefined {
+    const { reader, address } = this.node;
+    const kind = reader.header(address) & KIND_MASK;
+    if (kind === Kind.Array) {
+      return { node: address, length: this.length, pieces: (from, length) => [{ base: from, length }] };
+    }
+    if (kind !== Kind.ArrayDelta) return undefined; // a SPARSE_ARRAY: copied
+    // A delta over the base ARRAY: the view's elements are its pieces, cut to the range asked.
+    const delta = new ArrayDelta(reader, address);
+    return {
+      node: delta.base,
+      length: delta.baseLength,
+      pieces: (from, length) => {
+        const pieces: Piece[] = [];
+        for (let i = from; i < from + length; ) {
+          const p = delta.pieceOf(i);
+          const end = Math.min(p + 1 < delta.pieces ? delta.at(p + 1) : delta.length, from + length);
+          const source = delta.from(p);
+          if (source === PIECE_HOLES) pieces.push({ holes: end - i });
+          else if (source < PIECE_SLOTS) pieces.push({ base: source + i - delta.at(p), length: end - i });
+          else pieces.push({ values: Array.from({ length: end - i }, (_, k) => this.at(i + k)) });
+          i = end;
+        }
+        return pieces;
+      },
+    };
+  }
+
   show(i: number, parent: NodeDraft<NodeState>, at: number): unknown {
     const known = this.children?.at(i);
     if (known !== undefined) return known;
@@ -353,7 +397,7 @@ class ImageArray implements ArrayBase {
     if (slot === 0) return HOLE;
     const branch = parent.branch;
     branch.from(parent, at);
-    const shown = branch.outSlot(this.node.reader, this.node.segment, slot);
+    const shown = branch.outSlot(this.node.reader, this.node.elementSegment(i), slot);
     this.children = keepShown(this.children, this.length, i, shown, branch);
     return shown;
   }

@@ -12,10 +12,11 @@ export interface IndexedChange {
 }
 
 /**
- * A Map, Set or wide object commits as a KEYED_DELTA while its changes are under 1 / DELTA_MAX_SHARE
- * of its base entries: past that a copy reads faster (no second look-up) for little more space.
+ * A container commits as a delta (KEYED_DELTA, ARRAY_DELTA) while its changes are under
+ * 1 / DELTA_MAX_SHARE of its base: past that a copy reads faster (no second look-up) for little more
+ * space.
  */
-const DELTA_MAX_SHARE = 4;
+export const DELTA_MAX_SHARE = 4;
 
 /** What a draft's view base is, for `deltaOver`. */
 export interface DeltaBase {

@@ -1,4 +1,4 @@
-import type { KeyedDeltaInput } from '../format/pack.js';
+import type { DeltaInput } from '../format/pack.js';
 import type { Branch } from './branch.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
@@ -14,8 +14,8 @@ export interface DraftNode {
   readonly key: NodeKey;
   /** The stored object the draft stands for (branch.ts). */
   readonly carrier: object;
-  /** Its changes as a KEYED_DELTA over its image base, for `commit` (NodeDraft#deltaInput). */
-  deltaInput?(): KeyedDeltaInput | undefined;
+  /** Its changes as a delta over its image base, for `commit` (NodeDraft#deltaInput). */
+  deltaInput?(): DeltaInput | undefined;
 }
 
 export const DRAFT: unique symbol = Symbol('cowshare.draft');
@@ -64,10 +64,10 @@ export abstract class NodeDraft<S extends NodeState> implements DraftNode {
   }
 
   /**
-   * This node's changes as a KEYED_DELTA over its image base, for `commit` (a Map, Set or wide
-   * object's draft); undefined: the node is written whole.
+   * This node's changes as a delta over its image base, for `commit` (a Map, Set, wide object or
+   * array's draft: KEYED_DELTA, ARRAY_DELTA); undefined: the node is written whole.
    */
-  deltaInput(): KeyedDeltaInput | undefined {
+  deltaInput(): DeltaInput | undefined {
     return undefined;
   }
 

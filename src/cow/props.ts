@@ -79,6 +79,11 @@ export class Props {
     return true;
   }
 
+  /** How many properties are changed. */
+  get size(): number {
+    return this.changes.size;
+  }
+
   /** Calls `visit` with each changed property: its key, value (DELETED when deleted) and `seq`. */
   forEachChange(visit: (key: string, value: unknown, seq: number) => void): void {
     this.changes.forEach((prop, key) => {

@@ -61,6 +61,19 @@ export class Rope<V> {
     }
   }
 
+  /**
+   * Calls `visit` on the rope's leaves in order: a run of `length` base elements from `start`, of
+   * `length` fill values (`start` -1), or values the draft holds (`values`). O(leaves), not O(length).
+   */
+  forEachLeaf(visit: (leaf: { start: number; length: number } | { values: readonly V[] }) => void): void {
+    const walk = (node: Node<V>): void => {
+      if (node instanceof Inner) for (const child of node.children) walk(child);
+      else if (node instanceof Chunk) visit({ values: node.values });
+      else visit({ start: node.start, length: node.length });
+    };
+    walk(this.root);
+  }
+
   /** The base index element `i` is read from, or -1 when the draft holds it (or it is a fill). */
   baseIndexAt(i: number): number {
     let node = this.root;

@@ -85,6 +85,7 @@ export enum Kind {
   Dict = 0x14,
   RedirectTable = 0x15,
   KeyedDelta = 0x16,
+  ArrayDelta = 0x17,
 }
 export const KIND_NAMES: Readonly<Record<number, string>> = {
   1: 'STRING_ASCII',
@@ -109,6 +110,7 @@ export const KIND_NAMES: Readonly<Record<number, string>> = {
   20: 'DICT',
   21: 'REDIRECT_TABLE',
   22: 'KEYED_DELTA',
+  23: 'ARRAY_DELTA',
 };
 
 /**
@@ -122,6 +124,7 @@ export function redirectFamily(kind: number): number | undefined {
       return Kind.Object;
     case Kind.Array:
     case Kind.SparseArray:
+    case Kind.ArrayDelta:
       return Kind.Array;
     case Kind.Map:
     case Kind.Set:
@@ -189,6 +192,11 @@ export const DELTA_HEAD = 4;
 export const DELTA_STRIDE = 3;
 /** KEYED_DELTA: the base index word of an appended entry. */
 export const DELTA_APPENDED = 0xffffffff;
+/** ARRAY_DELTA (§7): words of its body before its pieces (base offset, base segment, length, slots). */
+export const ARRAY_DELTA_HEAD = 4;
+/** ARRAY_DELTA: a piece's source word for new slots (`| k`: from slot k on), and for holes. */
+export const PIECE_SLOTS = 0x80000000;
+export const PIECE_HOLES = 0xffffffff;
 /** Arrays up to this length are always dense (`ARRAY`), holes and all. */
 export const DENSE_ARRAY_MAX = 1 << 16;
 

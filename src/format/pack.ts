@@ -13,6 +13,7 @@ import {
 import type { Image } from './image.js';
 import { hashAndAscii, InternTable } from './intern.js';
 import {
+  ARRAY_DELTA_HEAD,
   Boxed,
   Const,
   constantSlot,
@@ -26,6 +27,8 @@ import {
   HASH_MIN,
   KIND_MASK,
   Kind,
+  PIECE_HOLES,
+  PIECE_SLOTS,
   SMALL_INT_MAX,
   SMALL_INT_MIN,
   VIEW_TYPE_DATAVIEW,
@@ -87,6 +90,27 @@ export class KeyedDeltaInput {
 }
 
 /**
+ * An ARRAY_DELTA to write in place of a copy of a changed array (FORMAT.md §7): the ARRAY node of the
+ * base it changes, the length it then has, and its pieces in order, each a run of base elements
+ * (from index `base`), new values (`hole` among them for a hole), or `holes` holes.
+ */
+export class ArrayDeltaInput {
+  constructor(
+    readonly base: Address,
+    readonly length: number,
+    readonly pieces: readonly (
+      | { base: number; length: number }
+      | { values: readonly unknown[] }
+      | { holes: number }
+    )[],
+    readonly hole: unknown,
+  ) {}
+}
+
+/** A container's changes, written in place of a copy of it (FORMAT.md §7). */
+export type DeltaInput = KeyedDeltaInput | ArrayDeltaInput;
+
+/**
  * Packs `value` as a layer on `layer.base`: only what `keep` does not keep is written, plus the
  * replacements. Refusals name their path from `$` (the root) or `$replaced` (a replacement).
  */
@@ -110,7 +134,9 @@ export function packLayer(value: unknown, layer: LayerInput, options?: PackOptio
       at('$replaced', () =>
         replacement instanceof KeyedDeltaInput
           ? packer.keyedDelta(replacement, from)
-          : packer.encodeFresh(replacement, from),
+          : replacement instanceof ArrayDeltaInput
+            ? packer.arrayDelta(replacement, from)
+            : packer.encodeFresh(replacement, from),
       ),
     );
   }
@@ -274,6 +300,38 @@ export class Packer {
     words[body + 3] = delta.changed.length;
     if (count >= HASH_MIN)
       this.hashIndex(address, body + DELTA_HEAD + DELTA_STRIDE * count, count, (e) => hashes[e]!);
+    return address;
+  }
+
+  /** An ARRAY_DELTA (FORMAT.md §7) that replaces base node `from`. */
+  arrayDelta(delta: ArrayDeltaInput, from: Address): Ref {
+    const pieces = delta.pieces;
+    const slots = pieces.reduce((n, piece) => n + ('values' in piece ? piece.values.length : 0), 0);
+    const address = this.node(Kind.ArrayDelta, pieces.length, ARRAY_DELTA_HEAD + 2 * pieces.length + slots);
+    this.origins.set(address, from);
+    const body = this.bodyWord(address, pieces.length);
+    const first = body + ARRAY_DELTA_HEAD + 2 * pieces.length;
+    let at = 0;
+    let slot = 0;
+    pieces.forEach((piece, p) => {
+      const word = body + ARRAY_DELTA_HEAD + 2 * p;
+      const source =
+        'base' in piece ? piece.base : 'holes' in piece ? PIECE_HOLES : (PIECE_SLOTS | slot) >>> 0;
+      if ('values' in piece) {
+        for (const value of piece.values) {
+          this.setSlot(address, first + slot++, value === delta.hole ? HOLE : this.encode(value));
+        }
+      }
+      const words = this.words(address);
+      words[word] = at;
+      words[word + 1] = source;
+      at += 'base' in piece ? piece.length : 'holes' in piece ? piece.holes : piece.values.length;
+    });
+    const words = this.words(address);
+    words[body] = delta.base % SEGMENT_SPAN;
+    words[body + 1] = segmentOf(delta.base);
+    words[body + 2] = delta.length;
+    words[body + 3] = slots;
     return address;
   }
 

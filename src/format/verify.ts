@@ -1,4 +1,5 @@
 import { corrupt } from '../errors.js';
+import { ArrayDelta } from './array-delta.js';
 import {
   BUCKET_WORDS,
   hashAddress,
@@ -22,6 +23,8 @@ import {
   KIND_NAMES,
   Kind,
   PAYLOAD_SHIFT,
+  PIECE_HOLES,
+  PIECE_SLOTS,
   redirectFamily,
   TAG_MASK,
   Tag,
@@ -272,6 +275,9 @@ class Verifier {
       case Kind.KeyedDelta:
         this.keyedDelta(address);
         return;
+      case Kind.ArrayDelta:
+        this.arrayDelta(address);
+        return;
       case Kind.ArrayBuffer: {
         if (address % 8 !== 0 || count > 1) throw corrupt(reader.where(address), 'bad ARRAY_BUFFER');
         const body = reader.need(address, 1);
@@ -457,6 +463,37 @@ class Verifier {
     if (delta.size !== baseCount - deleted + count - changed)
       throw corrupt(reader.where(address), 'its size is not what its changes give');
     this.keyIndex(address, { segment, first: delta.first, stride: DELTA_STRIDE, count }, delta.hashAt);
+  }
+
+  /**
+   * An ARRAY_DELTA (§7): its base (checked on reading, and walked); pieces that start at element 0
+   * and at ascending elements below the length; base pieces within the base; new-slot pieces that
+   * use the slots in order, each once, all of them; slots that are values or holes.
+   */
+  private arrayDelta(address: Address): void {
+    const reader = this.reader;
+    const delta = new ArrayDelta(reader, address);
+    this.reach(delta.base);
+    let nextSlot = 0;
+    for (let p = 0; p < delta.pieces; p++) {
+      const at = delta.at(p);
+      const end = p + 1 < delta.pieces ? delta.at(p + 1) : delta.length;
+      if (end <= at || end > delta.length) throw corrupt(reader.where(address), `piece ${p} is out of order`);
+      const from = delta.from(p);
+      if (from === PIECE_HOLES) continue;
+      if (from < PIECE_SLOTS) {
+        if (from + end - at > delta.baseLength)
+          throw corrupt(reader.where(address), `piece ${p} runs past its base`);
+        continue;
+      }
+      if ((from & ~PIECE_SLOTS) !== nextSlot)
+        throw corrupt(reader.where(address), `piece ${p} is not of the next slots`);
+      nextSlot += end - at;
+    }
+    if (nextSlot !== delta.slots) throw corrupt(reader.where(address), 'slots that no piece uses');
+    const words = reader.words[delta.segment]!;
+    for (let k = 0; k < delta.slots; k++)
+      this.slot(delta.segment, words[delta.firstSlot + k]!, address, Allow.Hole);
   }
 
   /**

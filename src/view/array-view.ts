@@ -1,4 +1,5 @@
 import { corrupt, readOnly } from '../errors.js';
+import { ArrayDelta } from '../format/array-delta.js';
 import { Const, constantSlot, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
@@ -70,10 +71,15 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
     return this.slotAt(i);
   }
 
+  /** The segment element `i`'s slot is interpreted in (a delta's elements come from two). */
+  elementSegment(_i: number): number {
+    return this.segment;
+  }
+
   element(i: number): unknown {
     if (i >= this.length) return undefined;
     const slot = this.slotAt(i);
-    return slot === NONE ? undefined : readSlot(this.reader, this.segment, slot);
+    return slot === NONE ? undefined : readSlot(this.reader, this.elementSegment(i), slot);
   }
 
   get(_target: unknown[], key: string | symbol, receiver: unknown): unknown {
@@ -264,8 +270,37 @@ const TARGET: unknown[] = Object.defineProperty([], INSPECT, {
   configurable: true,
 });
 
+/** ARRAY_DELTA: an array a layer changed, as pieces over its base ARRAY (array-delta.ts). */
+class ChangedHandler extends ArrayHandler {
+  readonly length: number;
+  private readonly delta: ArrayDelta;
+
+  constructor(reader: Reader, address: Address) {
+    super(reader, address);
+    this.delta = new ArrayDelta(reader, address);
+    this.length = this.delta.length;
+  }
+
+  protected slotAt(i: number): number {
+    const slot = this.delta.slotOf(i);
+    return slot === HOLE ? NONE : slot;
+  }
+
+  override elementSegment(i: number): number {
+    return this.delta.segmentOf(i);
+  }
+
+  protected *indices(): Iterable<number> {
+    for (let i = 0; i < this.length; i++) if (this.slotAt(i) !== NONE) yield i;
+  }
+}
+
 export function arrayView(reader: Reader, address: Address): readonly unknown[] {
   return new Proxy(TARGET, new DenseHandler(reader, address));
+}
+
+export function changedArrayView(reader: Reader, address: Address): readonly unknown[] {
+  return new Proxy(TARGET, new ChangedHandler(reader, address));
 }
 
 export function sparseArrayView(reader: Reader, address: Address): readonly unknown[] {

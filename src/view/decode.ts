@@ -12,7 +12,7 @@ import {
 } from '../format/layout.js';
 import { NODE } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
-import { arrayView, sparseArrayView } from './array-view.js';
+import { arrayView, changedArrayView, sparseArrayView } from './array-view.js';
 import { MapView, SetView } from './keyed-view.js';
 import { objectView } from './object-view.js';
 
@@ -60,6 +60,8 @@ export function decodeNode(reader: Reader, address: Address): unknown {
       return arrayView(reader, address);
     case Kind.SparseArray:
       return sparseArrayView(reader, address);
+    case Kind.ArrayDelta:
+      return changedArrayView(reader, address);
     case Kind.KeyedDelta: {
       // A Map, Set or wide object a layer changed: a view of its base's kind.
       const kind = new KeyedDelta(reader, address).baseKind;

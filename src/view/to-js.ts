@@ -1,4 +1,5 @@
 import { corrupt } from '../errors.js';
+import { ArrayDelta } from '../format/array-delta.js';
 import { KeyedDelta } from '../format/keyed-delta.js';
 import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
@@ -50,6 +51,8 @@ class Copier {
         return this.array(address);
       case Kind.SparseArray:
         return this.sparseArray(address);
+      case Kind.ArrayDelta:
+        return this.changedArray(address);
       case Kind.KeyedDelta:
         return this.changedKeyed(address);
       case Kind.Map:
@@ -121,6 +124,18 @@ class Copier {
       if (slot === HOLE) continue;
       const at = reader.slotAddress(segment, slot);
       result[i] = at < 0 ? reader.immediate(slot) : this.node(at);
+    }
+    return result;
+  }
+
+  /** An array a layer changed (an ARRAY_DELTA): its elements from the base's slots and its own. */
+  private changedArray(address: Address): unknown[] {
+    const delta = new ArrayDelta(this.reader, address);
+    const result = new Array<unknown>(delta.length);
+    this.memo.set(address, result);
+    for (let i = 0; i < delta.length; i++) {
+      const slot = delta.slotOf(i);
+      if (slot !== HOLE) result[i] = this.value(delta.segmentOf(i), slot);
     }
     return result;
   }
