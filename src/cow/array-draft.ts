@@ -1,7 +1,7 @@
-import { ArrayDeltaInput } from '../format/pack.js';
+import { ArrayDeltaInput, type ArrayPiece } from '../format/pack.js';
 import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
-import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex, type Piece } from './base.js';
+import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex } from './base.js';
 import type { Branch } from './branch.js';
 import { DELTA_MAX_SHARE } from './delta-input.js';
 import { DRAFT, definedValue, draftOf, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
@@ -70,13 +70,24 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     const state = this.state;
     const base = this.base.deltaBase?.();
     if (state === undefined || base === undefined || state.extras.size > 0) return undefined;
-    const pieces: Piece[] = [];
-    const add = (piece: Piece) => {
+    // Neighbouring pieces of one kind are joined (the rope cuts values into chunks of 64).
+    const pieces: ArrayPiece[] = [];
+    let values: unknown[] | undefined;
+    const add = (piece: ArrayPiece) => {
       const last = pieces[pieces.length - 1];
-      if (last !== undefined && 'base' in last && 'base' in piece && last.base + last.length === piece.base) {
+      if ('values' in piece) {
+        if (values === undefined || last === undefined || !('values' in last)) {
+          values = [];
+          pieces.push({ values });
+        }
+        for (const value of piece.values) values.push(value);
+      } else if (
+        last !== undefined &&
+        'base' in last &&
+        'base' in piece &&
+        last.base + last.length === piece.base
+      ) {
         pieces[pieces.length - 1] = { base: last.base, length: last.length + piece.length };
-      } else if (last !== undefined && 'values' in last && 'values' in piece) {
-        pieces[pieces.length - 1] = { values: [...last.values, ...piece.values] };
       } else pieces.push(piece);
     };
     state.items.forEachLeaf((leaf) => {

@@ -2,6 +2,7 @@ import { ArrayDelta } from '../format/array-delta.js';
 import type { KeyedDelta } from '../format/keyed-delta.js';
 import { KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
+import type { ArrayPiece } from '../format/pack.js';
 import type { Address, Reader } from '../format/reader.js';
 import { NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
@@ -248,15 +249,12 @@ export interface ArrayBase {
   deltaBase?(): ArrayDeltaBase | undefined;
 }
 
-/** A piece of an ARRAY_DELTA to write (ArrayDeltaInput): base elements, values, or holes. */
-export type Piece = { base: number; length: number } | { values: readonly unknown[] } | { holes: number };
-
 /** The ARRAY a draft's view base reads, and the view's elements as pieces over it. */
 export interface ArrayDeltaBase {
   readonly node: Address;
   readonly length: number;
   /** Elements `from` to `from + length` of the view, as pieces over `node` (values as stored, HOLE). */
-  pieces(from: number, length: number): Piece[];
+  pieces(from: number, length: number): ArrayPiece[];
 }
 
 /** An array view's handler, which `view[NODE]` returns (src/view/array-view.ts). */
@@ -375,7 +373,7 @@ class ImageArray implements ArrayBase {
       node: delta.base,
       length: delta.baseLength,
       pieces: (from, length) => {
-        const pieces: Piece[] = [];
+        const pieces: ArrayPiece[] = [];
         for (let i = from; i < from + length; ) {
           const p = delta.pieceOf(i);
           const end = Math.min(p + 1 < delta.pieces ? delta.at(p + 1) : delta.length, from + length);

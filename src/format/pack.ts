@@ -89,6 +89,12 @@ export class KeyedDeltaInput {
   ) {}
 }
 
+/** A piece of an ARRAY_DELTA to write: base elements from index `base` on, values, or holes. */
+export type ArrayPiece =
+  | { base: number; length: number }
+  | { values: readonly unknown[] }
+  | { holes: number };
+
 /**
  * An ARRAY_DELTA to write in place of a copy of a changed array (FORMAT.md §7): the ARRAY node of the
  * base it changes, the length it then has, and its pieces in order, each a run of base elements
@@ -98,11 +104,7 @@ export class ArrayDeltaInput {
   constructor(
     readonly base: Address,
     readonly length: number,
-    readonly pieces: readonly (
-      | { base: number; length: number }
-      | { values: readonly unknown[] }
-      | { holes: number }
-    )[],
+    readonly pieces: readonly ArrayPiece[],
     readonly hole: unknown,
   ) {}
 }
