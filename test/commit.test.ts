@@ -141,6 +141,26 @@ describe('commit: a layer of what changed', () => {
     }
   });
 
+  test('an array grown to 2^32 − 1 commits as a piece of holes, read and checked without a walk of them', () => {
+    const draft = fork(open(pack({ list: Array.from({ length: 100 }, (_, i) => i) }))) as Any;
+    draft.list.length = 2 ** 32 - 1;
+    draft.list[2 ** 32 - 2] = 'last';
+    const image = commit(draft);
+    verify(image);
+    const view = open(image) as Any;
+    assert.equal(kindOf(view.list), Kind.ArrayDelta);
+    assert.deepEqual(
+      [view.list.length, view.list[99], 100 in view.list, view.list[2 ** 32 - 2]],
+      [2 ** 32 - 1, 99, false, 'last'],
+    );
+    assert.equal(Object.keys(view.list).length, 101);
+    const copy = toJS(view) as Any;
+    assert.deepEqual(
+      [copy.list.length, copy.list[2 ** 32 - 2], Object.keys(copy.list).length],
+      [2 ** 32 - 1, 'last', 101],
+    );
+  });
+
   test('a Map with many changes, or a key deleted and set again, commits as a copy, in the right order', () => {
     const base = new Map(Array.from({ length: 40 }, (_, i) => [i, i]));
     for (const change of [

@@ -354,6 +354,22 @@ describe('arrays', () => {
     }, RangeError);
   });
 
+  test('an array draft of length 2^32 − 1 lists, copies and packs its few elements, not its holes', () => {
+    for (const base of [[1, 2, 3], open(pack([1, 2, 3]))]) {
+      const draft = fork(base) as Any;
+      draft.length = 2 ** 32 - 1;
+      draft[2 ** 32 - 2] = 'last';
+      assert.deepEqual(Object.keys(draft), ['0', '1', '2', String(2 ** 32 - 2)]);
+      const copy = toJS(draft) as Any;
+      assert.deepEqual(
+        [copy.length, copy[2], copy[2 ** 32 - 2], Object.keys(copy).length],
+        [2 ** 32 - 1, 3, 'last', 4],
+      );
+      const view = open(pack(draft)) as Any;
+      assert.deepEqual([view.length, view[2 ** 32 - 2]], [2 ** 32 - 1, 'last']);
+    }
+  });
+
   test('named properties of arrays are kept', () => {
     const base = Object.assign([1, 2], { label: 'x' });
     const draft = fork(base) as Any;

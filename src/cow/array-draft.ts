@@ -64,7 +64,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
    * This draft's elements as an ARRAY_DELTA over the ARRAY its view base reads (FORMAT.md §7), for
    * `commit`: the rope's leaves as pieces — base runs, fills as holes, the values it holds — merged
    * with the view's own delta. Undefined where a copy is the better layer: a base that is no ARRAY
-   * view, named properties changed, or pieces and values of a quarter of the base's size or more.
+   * view, named properties changed, or pieces and values of a quarter of a copy's size or more.
    */
   override deltaInput(): ArrayDeltaInput | undefined {
     const state = this.state;
@@ -96,7 +96,8 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
       else for (const piece of base.pieces(leaf.start, leaf.length)) add(piece);
     });
     const words = pieces.reduce((n, piece) => n + 2 + ('values' in piece ? piece.values.length : 0), 0);
-    if (words * DELTA_MAX_SHARE >= base.length) return undefined;
+    // Against what a copy would write: a slot per element of the longer of the two.
+    if (words * DELTA_MAX_SHARE >= Math.max(base.length, this.length)) return undefined;
     return new ArrayDeltaInput(base.node, this.length, pieces, HOLE);
   }
 
@@ -274,9 +275,17 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     if (this.state === undefined) {
       for (let i = 0; i < this.base.length; i++) if (this.base.at(i) !== HOLE) keys.push(String(i));
     } else {
-      this.state.items.scan((value, i) => {
-        if (value !== HOLE) keys.push(String(i));
-        return true;
+      // Leaf by leaf: a run of holes (`length = 2 ** 32 - 1`) is passed over whole.
+      this.state.items.forEachLeaf((leaf, offset) => {
+        if ('values' in leaf) {
+          leaf.values.forEach((value, k) => {
+            if (value !== HOLE) keys.push(String(offset + k));
+          });
+        } else if (leaf.start >= 0) {
+          for (let k = 0; k < leaf.length; k++) {
+            if (this.base.at(leaf.start + k) !== HOLE) keys.push(String(offset + k));
+          }
+        }
       });
     }
     keys.push('length');

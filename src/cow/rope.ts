@@ -62,14 +62,23 @@ export class Rope<V> {
   }
 
   /**
-   * Calls `visit` on the rope's leaves in order: a run of `length` base elements from `start`, of
-   * `length` fill values (`start` -1), or values the draft holds (`values`). O(leaves), not O(length).
+   * Calls `visit` on the rope's leaves in order, with the index of their first element: a run of
+   * `length` base elements from `start`, of `length` fill values (`start` -1), or values the draft
+   * holds (`values`). O(leaves), not O(length).
    */
-  forEachLeaf(visit: (leaf: { start: number; length: number } | { values: readonly V[] }) => void): void {
+  forEachLeaf(
+    visit: (leaf: { start: number; length: number } | { values: readonly V[] }, offset: number) => void,
+  ): void {
+    let offset = 0;
     const walk = (node: Node<V>): void => {
       if (node instanceof Inner) for (const child of node.children) walk(child);
-      else if (node instanceof Chunk) visit({ values: node.values });
-      else visit({ start: node.start, length: node.length });
+      else {
+        visit(
+          node instanceof Chunk ? { values: node.values } : { start: node.start, length: node.length },
+          offset,
+        );
+        offset += sizeOf(node);
+      }
     };
     walk(this.root);
   }

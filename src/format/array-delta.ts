@@ -88,6 +88,24 @@ export class ArrayDelta {
     return lo;
   }
 
+  /**
+   * Calls `visit` with each element that is not a hole, in order: its index, and its slot and the
+   * segment that slot is in. Hole pieces are skipped whole, so the cost is bounded by the base's and
+   * the delta's slots, whatever the length (2^32 − 1 with one piece of holes).
+   */
+  forEachElement(visit: (i: number, segment: number, slot: number) => void): void {
+    for (let p = 0; p < this.pieces; p++) {
+      const from = this.from(p);
+      if (from === PIECE_HOLES) continue;
+      const at = this.at(p);
+      const end = p + 1 < this.pieces ? this.at(p + 1) : this.length;
+      for (let i = at; i < end; i++) {
+        const slot = this.slotOf(i);
+        if (slot !== HOLE) visit(i, from < PIECE_SLOTS ? this.baseSegment : this.segment, slot);
+      }
+    }
+  }
+
   /** The segment element `i`'s slot is in: the base's or the delta's. */
   segmentOf(i: number): number {
     const from = this.from(this.pieceOf(i));

@@ -290,8 +290,10 @@ class ChangedHandler extends ArrayHandler {
     return this.delta.segmentOf(i);
   }
 
-  protected *indices(): Iterable<number> {
-    for (let i = 0; i < this.length; i++) if (this.slotAt(i) !== NONE) yield i;
+  protected indices(): Iterable<number> {
+    const present: number[] = [];
+    this.delta.forEachElement((i) => present.push(i));
+    return present;
   }
 }
 

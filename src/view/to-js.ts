@@ -131,12 +131,12 @@ class Copier {
   /** An array a layer changed (an ARRAY_DELTA): its elements from the base's slots and its own. */
   private changedArray(address: Address): unknown[] {
     const delta = new ArrayDelta(this.reader, address);
-    const result = new Array<unknown>(delta.length);
+    const result: unknown[] = [];
     this.memo.set(address, result);
-    for (let i = 0; i < delta.length; i++) {
-      const slot = delta.slotOf(i);
-      if (slot !== HOLE) result[i] = this.value(delta.segmentOf(i), slot);
-    }
+    result.length = delta.length;
+    delta.forEachElement((i, segment, slot) => {
+      result[i] = this.value(segment, slot);
+    });
     return result;
   }
 
