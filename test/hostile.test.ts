@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Image } from '../src/index.js';
-import { CowshareError, open, pack, toJS, verify } from '../src/index.js';
+import { CowshareError, commit, fork, open, pack, toJS, verify } from '../src/index.js';
 import { smallCases } from './support/corpus.js';
+
+type Any = any;
 
 // --- CRC-32 and header helpers ---------------------------------------------------------------
 
@@ -216,12 +218,12 @@ interface Mutation {
   mustFail?: boolean;
 }
 
-function* mutationsOf(name: string, image: Image): Generator<Mutation> {
+function* mutationsOf(name: string, image: Image, fromSegment = 0): Generator<Mutation> {
   const segments = image.segments.map((s) => new Uint8Array(s));
   const withSegment = (index: number, bytes: Uint8Array): Image => ({
     segments: image.segments.map((s, i) => (i === index ? shared(bytes) : s)),
   });
-  for (let index = 0; index < segments.length; index++) {
+  for (let index = fromSegment; index < segments.length; index++) {
     const original = segments[index]!;
     const where = `${name}, segment ${index}`;
     // (1) truncation at every length: every rounded length is among these too.
@@ -320,10 +322,13 @@ interface FuzzReport {
   slowest: { label: string; ms: number };
 }
 
+/** Which fuzz a worker runs. */
+type Fuzz = 'small' | 'segments' | 'layers';
+
 /** Slot for the label of the mutation under test: a u32 byte length, then UTF-8 bytes. */
 const LABEL_BYTES = 1024;
 
-function runFuzz(progress: Int32Array, label: Uint8Array, which: 'small' | 'segments'): FuzzReport {
+function runFuzz(progress: Int32Array, label: Uint8Array, which: Fuzz): FuzzReport {
   const encoder = new TextEncoder();
   const report: FuzzReport = { count: 0, outcomes: {}, failures: [], slowest: { label: '', ms: 0 } };
   const sources: Generator<Mutation>[] = [];
@@ -335,6 +340,31 @@ function runFuzz(progress: Int32Array, label: Uint8Array, which: 'small' | 'segm
         report.failures.push({ label: c.name, problem: `image is ${bytes} bytes, expected a small image` });
       sources.push(mutationsOf(c.name, image));
     }
+  } else if (which === 'layers') {
+    // A layer of every kind of replacement: KEYED_DELTAs of a Map, a Set and a DICT, an ARRAY_DELTA,
+    // a rewritten object and Map, redirects; its own segment damaged every way.
+    const base = pack({
+      map: new Map(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])),
+      set: new Set(Array.from({ length: 40 }, (_, i) => i)),
+      list: Array.from({ length: 60 }, (_, i) => i / 3),
+      copied: new Map([[{ id: 1 }, 'object key']]),
+      record: { a: { n: 1 } },
+      dict: Object.fromEntries(Array.from({ length: 4096 }, (_, i) => [`d${i}`, i])),
+    });
+    const draft = fork(open(base)) as Any;
+    draft.dict.d1 = 'changed';
+    draft.dict.added = 1;
+    delete draft.dict.d2;
+    draft.map.set('new', 'added').delete('k3');
+    draft.map.set('k5', 5.5);
+    draft.set.add(-1);
+    draft.set.delete(7);
+    draft.list.push('pushed');
+    draft.list.splice(10, 2, 'x');
+    draft.copied.set('more', 1);
+    draft.record.a.n = 2;
+    const layer = commit(draft);
+    sources.push(mutationsOf('layer', layer, base.segments.length));
   } else {
     const value = {
       list: Array.from({ length: 300 }, (_, i) => ({ i, s: `s${i % 50}`, f: i / 7 })),
@@ -371,7 +401,7 @@ function runFuzz(progress: Int32Array, label: Uint8Array, which: 'small' | 'segm
 }
 
 /** Runs one fuzz in a worker; fails with the current label when the worker stops making progress. */
-async function fuzzInWorker(which: 'small' | 'segments', stallMs = 20_000): Promise<FuzzReport> {
+async function fuzzInWorker(which: Fuzz, stallMs = 20_000): Promise<FuzzReport> {
   const progress = new Int32Array(new SharedArrayBuffer(4));
   const label = new Uint8Array(new SharedArrayBuffer(LABEL_BYTES));
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -467,7 +497,7 @@ function expectCode(fn: () => unknown, codes: readonly string[], what: string): 
 }
 
 if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
-  const data = workerData as { fuzz: 'small' | 'segments'; progress: Int32Array; label: Uint8Array };
+  const data = workerData as { fuzz: Fuzz; progress: Int32Array; label: Uint8Array };
   parentPort!.postMessage(runFuzz(data.progress, data.label, data.fuzz));
 } else {
   describe('mutation fuzz', () => {
@@ -479,6 +509,12 @@ if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
       timeout: 120_000,
     }, async () => {
       assertReport(await fuzzInWorker('segments'));
+    });
+
+    test("a layer's own segment (deltas, redirects): every truncation, byte flip and word overwrite", {
+      timeout: 120_000,
+    }, async () => {
+      assertReport(await fuzzInWorker('layers'));
     });
   });
 

@@ -64,7 +64,11 @@ export class KeyedDelta {
 
   /** The entry that holds virtual index `i`, or -1 when `i` is a base entry the delta leaves. */
   entryAt(i: number): number {
-    if (i >= this.baseCount) return this.changed + (i - this.baseCount);
+    if (i >= this.baseCount) {
+      const e = this.changed + (i - this.baseCount);
+      if (e >= this.count) throw corrupt(this.reader.where(this.address), `index ${i} is past its entries`);
+      return e;
+    }
     const words = this.reader.words[this.segment]!;
     let lo = 0;
     let hi = this.changed - 1;
@@ -110,7 +114,11 @@ export class KeyedDelta {
   indexOfEntry(e: number): number {
     if (e >= this.changed) return this.baseCount + e - this.changed;
     const words = this.reader.words[this.segment]!;
-    return words[this.word(e) + 1] === DELETED_SLOT ? -1 : words[this.word(e) + 2]!;
+    if (words[this.word(e) + 1] === DELETED_SLOT) return -1;
+    const index = words[this.word(e) + 2]!;
+    if (index >= this.baseCount)
+      throw corrupt(this.reader.where(this.address), `change ${e} is past its base`);
+    return index;
   }
 }
 
