@@ -357,6 +357,22 @@ describe('layered images from outside are checked', () => {
 
   const corrupt = (error: unknown) => error instanceof CowshareError && error.code === 'CORRUPT';
 
+  /** Each damage (words of the layer's own segment set to values) makes verify say its message. */
+  function assertRefused(base: Image, words: Uint32Array, damages: [string, [number, number][]][]): void {
+    for (const [message, damage] of damages) {
+      const w = words.slice();
+      for (const [at, value] of damage) w[at] = value;
+      const segment = new SharedArrayBuffer(w.byteLength);
+      new Uint32Array(segment).set(w);
+      const image = { segments: [...base.segments, segment] };
+      assert.throws(
+        () => verify(image),
+        (error) => corrupt(error) && (error as Error).message.includes(message),
+        message,
+      );
+    }
+  }
+
   test('a layer on another base than its own is refused', () => {
     const { layer } = layerOn({ a: { n: 1 } });
     const other = pack({ a: { n: 1 }, b: 2 });
@@ -412,18 +428,7 @@ describe('layered images from outside are checked', () => {
       ['appended entry 2 is in the base', [[entry(2), words[entry(0)]!]]],
       ['entry 2 is not appended', [[entry(2) + 2, 9]]],
     ];
-    for (const [message, damage] of variants) {
-      const w = words.slice();
-      for (const [at, value] of damage) w[at] = value;
-      const segment = new SharedArrayBuffer(w.byteLength);
-      new Uint32Array(segment).set(w);
-      const image = { segments: [...base.segments, segment] };
-      assert.throws(
-        () => verify(image),
-        (error) => corrupt(error) && (error as Error).message.includes(message),
-        message,
-      );
-    }
+    assertRefused(base, words, variants);
     // An object's added keys cannot be array indices (Object.keys would list them first): a copy.
     const dict = pack(Object.fromEntries(Array.from({ length: 4096 }, (_, i) => [`k${i}`, i])));
     const wide = fork(open(dict)) as Any;
@@ -483,18 +488,7 @@ describe('layered images from outside are checked', () => {
       ['piece 3 is not of the next slots', [[piece(3) + 1, 0x80000000]]],
       ['slots that no piece uses', [[piece(3) + 1, 0xffffffff]]],
     ];
-    for (const [message, damage] of variants) {
-      const w = words.slice();
-      for (const [at, value] of damage) w[at] = value;
-      const segment = new SharedArrayBuffer(w.byteLength);
-      new Uint32Array(segment).set(w);
-      const image = { segments: [...base.segments, segment] };
-      assert.throws(
-        () => verify(image),
-        (error) => corrupt(error) && (error as Error).message.includes(message),
-        message,
-      );
-    }
+    assertRefused(base, words, variants);
   });
 
   test('verify refuses a redirect table out of order, across layers, or between kinds', () => {

@@ -651,36 +651,19 @@ export const cases: BenchCase[] = [
       ];
       for (const [name, value] of layers) report.add(name, 'new bytes', value);
       const layer = new Map(layers);
-      report.check(
-        'new bytes, 8 entries changed',
-        layer.get('commit, 8 entries changed')!,
-        'bytes',
-        atMost(2048),
-      );
-      report.check(
-        'new bytes, a key added to the 100k Map',
-        layer.get('commit, a key added to the Map')!,
-        'bytes',
-        atMost(1024),
-      );
-      report.check(
-        'new bytes, 24 keys changed in the 100k Map',
-        layer.get('commit, 8 keys added, 8 deleted, 8 set')!,
-        'bytes',
-        atMost(4096),
-      );
-      report.check(
-        'new bytes, a key added to the 100k record',
-        layer.get('commit, a key added to the record')!,
-        'bytes',
-        atMost(1024),
-      );
-      report.check(
-        'new bytes, an element pushed onto the 100k array',
-        layer.get('commit, an element pushed onto the array')!,
-        'bytes',
-        atMost(1024),
-      );
+      const targets: [label: string, subject: string, bytes: number][] = [
+        ['new bytes, 8 entries changed', 'commit, 8 entries changed', 2048],
+        ['new bytes, a key added to the 100k Map', 'commit, a key added to the Map', 1024],
+        ['new bytes, 24 keys changed in the 100k Map', 'commit, 8 keys added, 8 deleted, 8 set', 4096],
+        ['new bytes, a key added to the 100k record', 'commit, a key added to the record', 1024],
+        [
+          'new bytes, an element pushed onto the 100k array',
+          'commit, an element pushed onto the array',
+          1024,
+        ],
+      ];
+      for (const [label, subject, most] of targets)
+        report.check(label, layer.get(subject)!, 'bytes', atMost(most));
       report.check(
         'time: repack / commit, 8 entries changed',
         times.get('pack(toJS(draft)), 8 entries changed') / times.get('commit, 8 entries changed'),
