@@ -210,7 +210,6 @@ class ImageObject implements ObjectBase {
     const delta = this.delta;
     if (delta === undefined && this.stride !== 2) return undefined; // an OBJECT: bounded, copied
     const node = delta === undefined ? this.node : delta.base;
-    const words = (i: number) => this.reader.words[this.segmentOf(i)]!;
     return {
       node,
       count: delta === undefined ? this.index.count : delta.baseCount,
@@ -218,8 +217,9 @@ class ImageObject implements ObjectBase {
       indexOf: (key) => this.index.indexOf(key),
       key: (i) => {
         const changed = delta === undefined ? -1 : delta.wordAt(i, 0);
-        const at = changed >= 0 ? changed : this.first + 2 * i;
-        return this.reader.keyString(this.segmentOf(i), words(i)[at]!, node);
+        const segment = this.segmentOf(i);
+        const slot = this.reader.words[segment]![changed >= 0 ? changed : this.first + 2 * i]!;
+        return this.reader.keyString(segment, slot, node);
       },
       value: (i) => readSlot(this.reader, this.segmentOf(i), this.slot(i)),
     };

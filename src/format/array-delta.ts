@@ -36,6 +36,8 @@ export class ArrayDelta {
   readonly segment: number;
   /** Word index of piece 0's (at, from) pair. */
   private readonly firstPiece: number;
+  /** The piece `pieceOf` found last. */
+  private recent = 0;
 
   constructor(
     readonly reader: Reader,
@@ -76,8 +78,14 @@ export class ArrayDelta {
     return this.reader.words[this.segment]![this.firstPiece + 2 * p + 1]!;
   }
 
-  /** The piece that holds element `i` (below `length`). */
+  /**
+   * The piece that holds element `i` (below `length`): the last one found when it still does (a
+   * read asks for an element's slot and then its segment; iteration goes piece by piece), else a
+   * binary search.
+   */
   pieceOf(i: number): number {
+    const recent = this.recent;
+    if (this.at(recent) <= i && (recent + 1 === this.pieces || i < this.at(recent + 1))) return recent;
     let lo = 0;
     let hi = this.pieces - 1;
     while (lo < hi) {
@@ -85,6 +93,7 @@ export class ArrayDelta {
       if (this.at(mid) <= i) lo = mid;
       else hi = mid - 1;
     }
+    this.recent = lo;
     return lo;
   }
 

@@ -64,9 +64,11 @@ export function decodeNode(reader: Reader, address: Address): unknown {
       return changedArrayView(reader, address);
     case Kind.KeyedDelta: {
       // A Map, Set or wide object a layer changed: a view of its base's kind.
-      const kind = new KeyedDelta(reader, address).baseKind;
-      if (kind === Kind.Dict) return objectView(reader, address, header);
-      return kind === Kind.Map ? new MapView(reader, address) : new SetView(reader, address);
+      const delta = new KeyedDelta(reader, address);
+      if (delta.baseKind === Kind.Dict) return objectView(reader, address, header);
+      return delta.baseKind === Kind.Map
+        ? new MapView(reader, address, delta)
+        : new SetView(reader, address, delta);
     }
     case Kind.Map:
       return new MapView(reader, address);

@@ -42,9 +42,13 @@ export abstract class KeyedView {
   readonly #hashAt: number;
   readonly #delta: KeyedDelta | undefined;
 
-  constructor(reader: Reader, address: Address, stride: number) {
+  /** `known`: the KEYED_DELTA at `address`, when the caller has read it already. */
+  constructor(reader: Reader, address: Address, stride: number, known?: KeyedDelta) {
     const delta =
-      (reader.header(address) & KIND_MASK) === Kind.KeyedDelta ? new KeyedDelta(reader, address) : undefined;
+      known ??
+      ((reader.header(address) & KIND_MASK) === Kind.KeyedDelta
+        ? new KeyedDelta(reader, address)
+        : undefined);
     const node = delta === undefined ? address : delta.base;
     const size = reader.count(node);
     const hashed = size >= HASH_MIN;
@@ -172,8 +176,8 @@ class KeyedIterator<T> implements IterableIterator<T> {
 
 /** A read-only Map over a MAP node: lookups use the image's hash index and decode only what they return. */
 export class MapView<K = unknown, V = unknown> extends KeyedView implements ReadonlyMap<K, V> {
-  constructor(reader: Reader, address: Address) {
-    super(reader, address, 2);
+  constructor(reader: Reader, address: Address, delta?: KeyedDelta) {
+    super(reader, address, 2, delta);
   }
 
   get [PACK_AS](): 'Map' {
@@ -229,8 +233,8 @@ export class MapView<K = unknown, V = unknown> extends KeyedView implements Read
 
 /** A read-only Set over a SET node. */
 export class SetView<T = unknown> extends KeyedView implements ReadonlySet<T> {
-  constructor(reader: Reader, address: Address) {
-    super(reader, address, 1);
+  constructor(reader: Reader, address: Address, delta?: KeyedDelta) {
+    super(reader, address, 1, delta);
   }
 
   get [PACK_AS](): 'Set' {

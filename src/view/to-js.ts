@@ -4,8 +4,8 @@ import { KeyedDelta } from '../format/keyed-delta.js';
 import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
-import { decodeBuiltin, decodeNode, errorCause } from './decode.js';
-import { type KeyedView, Part, SetView } from './keyed-view.js';
+import { decodeBuiltin, errorCause } from './decode.js';
+import { MapView, Part, SetView } from './keyed-view.js';
 import type { Unshared } from './shared.js';
 
 const HOLE = constantSlot(Const.Hole);
@@ -201,14 +201,15 @@ class Copier {
   private changedKeyed(address: Address): object {
     const delta = new KeyedDelta(this.reader, address);
     if (delta.baseKind === Kind.Dict) return this.changedDict(address, delta);
-    const view = decodeNode(this.reader, address) as KeyedView;
     const copy = (_reader: Reader, segment: number, slot: number) => this.value(segment, slot);
-    if (view instanceof SetView) {
+    if (delta.baseKind === Kind.Set) {
+      const view = new SetView(this.reader, address, delta);
       const result = new Set<unknown>();
       this.memo.set(address, result);
       for (let i = 0; i < view.span; i++) if (view.live(i)) result.add(view.showItem(i, copy));
       return result;
     }
+    const view = new MapView(this.reader, address, delta);
     const result = new Map<unknown, unknown>();
     this.memo.set(address, result);
     for (let i = 0; i < view.span; i++) {
