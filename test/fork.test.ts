@@ -466,6 +466,19 @@ describe('built-ins', () => {
     assert.deepEqual(draft.c.slice(), new Uint8ClampedArray([255, 7]));
   });
 
+  test('typed array and DataView drafts list their elements as own keys, as the native views do', () => {
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    for (const base of [bytes, open(pack(bytes))]) {
+      const draft = fork(base) as Any;
+      assert.deepEqual(Object.keys(draft), Object.keys(bytes));
+      assert.deepEqual(Reflect.ownKeys(draft), Reflect.ownKeys(bytes));
+      assert.deepEqual({ ...draft }, { ...bytes });
+      assert.equal(JSON.stringify(draft), JSON.stringify(bytes));
+    }
+    const view = new DataView(new ArrayBuffer(4));
+    assert.deepEqual(Reflect.ownKeys(fork(view)), Reflect.ownKeys(view));
+  });
+
   test('ArrayBuffers, RegExps and Errors of a plain base come out as private copies', () => {
     const base = { buffer: new ArrayBuffer(4), re: /a/g, error: new Error('x') };
     const draft = fork(base) as Any;

@@ -554,10 +554,13 @@ export function copyBytes(value: object, buffers: Map<NodeKey, ArrayBufferLike>)
   return typed !== undefined ? typed.over(copy) : (value as DataViewDraft).over(copy);
 }
 
+// Configurable, like every property of the other drafts' targets: a Proxy's ownKeys must list each
+// non-configurable own key of its target, and the elements are all a typed array draft has.
 const TARGET = Object.defineProperty({}, INSPECT, {
   value(this: unknown, _depth: number, options: unknown, inspect: (v: unknown, o: unknown) => string) {
     return inspect(self(this).copy(), options);
   },
+  configurable: true,
 });
 
 /** The draft of a typed array or DataView: one per node; every one over a buffer shares its BufferNode. */
@@ -582,8 +585,9 @@ export function bytesDraft(branch: Branch, carrier: object, key: NodeKey): objec
  */
 class DataViewDraft {
   readonly #buffer: BufferNode;
-  readonly byteOffset: number;
-  readonly byteLength: number;
+  // Accessors on the prototype, as DataView's: a DataView has no own properties.
+  readonly #byteOffset: number;
+  readonly #byteLength: number;
 
   readonly #region: Region;
 
@@ -598,8 +602,16 @@ class DataViewDraft {
     this.#buffer = buffer;
     this.#region = region;
     this.#node = { branch: buffer.branch, key, carrier, place: undefined };
-    this.byteOffset = byteOffset;
-    this.byteLength = byteLength;
+    this.#byteOffset = byteOffset;
+    this.#byteLength = byteLength;
+  }
+
+  get byteOffset(): number {
+    return this.#byteOffset;
+  }
+
+  get byteLength(): number {
+    return this.#byteLength;
   }
 
   /** The node it stands for (and, when patches are recorded, where it was read from). */
