@@ -615,6 +615,23 @@ if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
       verify(hinted);
     });
 
+    test('pack declares resizable buffers in the required flags; verify refuses them undeclared', () => {
+      const plain = pack({ a: new Uint8Array(4) });
+      assert.equal(u32(new Uint8Array(plain.segments[0]!), 12), 0);
+      for (const value of [
+        new ArrayBuffer(4, { maxByteLength: 8 }),
+        new Uint8Array(new ArrayBuffer(4, { maxByteLength: 8 }), 1),
+      ]) {
+        const image = copyImage(pack({ value }));
+        const bytes = new Uint8Array(image.segments[0]!);
+        assert.equal(u32(bytes, 12), 1, 'flag bit 0: resizable buffers');
+        verify(image);
+        setU32(bytes, 12, 0);
+        fixChecksum(bytes, HEADER_SIZE);
+        assert.throws(() => verify(image), /uses a feature its image header does not declare/);
+      }
+    });
+
     test('a newer minor version still opens', () => {
       const value = { a: [1, 2] };
       const image = copyImage(pack(value));

@@ -83,6 +83,50 @@ describe('refusals name the path', () => {
     }
   });
 
+  test('detached ArrayBuffers, and views over them (structuredClone refuses them)', () => {
+    const buffer = new ArrayBuffer(8);
+    const view = new DataView(buffer, 2);
+    const bytes = new Uint8Array(buffer, 4);
+    structuredClone(buffer, { transfer: [buffer] });
+    refuses({ list: [1, buffer] }, startsWith('$.list[1]: detached ArrayBuffers'));
+    refuses({ view }, startsWith('$.view: detached ArrayBuffers'));
+    refuses({ bytes }, startsWith('$.bytes: detached ArrayBuffers'));
+  });
+
+  test('views that their resizable buffer shrank below (structuredClone refuses them)', () => {
+    const buffer = new ArrayBuffer(16, { maxByteLength: 32 });
+    const views = {
+      bytes: new Uint8Array(buffer, 8, 8),
+      floats: new Float64Array(buffer, 8),
+      view: new DataView(buffer, 12),
+      fixedView: new DataView(buffer, 0, 16),
+    };
+    buffer.resize(4);
+    for (const [key, value] of Object.entries(views)) {
+      refuses({ [key]: value }, startsWith(`$.${key}: a view outside its resizable buffer`));
+    }
+    buffer.resize(32);
+    assertSameAsClone(toJS(open(pack(views))), structuredClone(views));
+  });
+
+  test('Blobs and Files: pack is synchronous, and says what to pack instead', () => {
+    for (const [key, value] of [
+      ['blob', new Blob(['bytes'])],
+      ['file', new File(['bytes'], 'name.txt')],
+    ] as const) {
+      assert.doesNotThrow(() => structuredClone(value));
+      assert.throws(
+        () => pack({ x: [value] }),
+        (error: unknown) =>
+          error instanceof CowshareError &&
+          error.code === 'UNPACKABLE' &&
+          error.message.startsWith('$.x[0]: ') &&
+          error.message.includes('await') &&
+          error.message.includes(key === 'blob' ? 'Blob' : 'File'),
+      );
+    }
+  });
+
   test('a generator object (structuredClone refuses it)', () => {
     refuses({ gen: (function* () {})() }, startsWith('$.gen: '));
   });
@@ -205,6 +249,57 @@ describe('getters', () => {
     const copy = toJS(open(pack(value)));
     assert.deepEqual(order, ['a', 'c']);
     assertSameAsClone(copy, structuredClone(value));
+  });
+
+  test('a key that a getter deletes while packing is left out, as structuredClone leaves it out', () => {
+    const make = () => ({
+      get a() {
+        Reflect.deleteProperty(this, 'b');
+        Reflect.deleteProperty(this, 'toString');
+        return 1;
+      },
+      b: 2,
+      toString: 'data, until deleted',
+      c: 3,
+    });
+    assertSameAsClone(toJS(open(pack(make()))), structuredClone(make()));
+    assert.deepEqual(Object.keys(toJS(open(pack(make()))) as object), ['a', 'c']);
+    // The same object twice, and its shape used again by another object: one shape each.
+    const twice = () => {
+      const o = make();
+      return { first: o, again: o, other: { a: 1, c: 2 }, last: make() };
+    };
+    assertSameAsClone(toJS(open(pack(twice()))), structuredClone(twice()));
+    // A wide object (a DICT node) and an array element.
+    const wide = () => {
+      const o: Record<string, unknown> = {};
+      Object.defineProperty(o, 'first', {
+        get() {
+          for (let i = 0; i < 10; i++) delete o[`k${i}`];
+          return 'first';
+        },
+        enumerable: true,
+        configurable: true,
+      });
+      for (let i = 0; i < 5000; i++) o[`k${i}`] = i;
+      return o;
+    };
+    const copy = toJS(open(pack(wide()))) as Record<string, unknown>;
+    assertSameAsClone(copy, structuredClone(wide()));
+    assert.equal(copy.k20, 20);
+    const list = () => {
+      const a: unknown[] = [1, 2, 3];
+      Object.defineProperty(a, 0, {
+        get() {
+          a.length = 2;
+          return 0;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+      return a;
+    };
+    assertSameAsClone(toJS(open(pack(list()))), structuredClone(list()));
   });
 
   test('a getter that returns a function is refused with its path', () => {

@@ -12,8 +12,15 @@ export const FORMAT_MAJOR = 1;
 /** Standalone images are written as 1.0; layers (§7) as 1.1, the first minor that has them. */
 export const FORMAT_MINOR = 0;
 export const LAYER_MINOR = 1;
-/** Flags bits 0–15 are required features; 1.0 defines none, so any set bit is unknown. */
+/** Flags bits 0–15 are required features: a reader rejects an image with one it does not know. */
 export const REQUIRED_FLAGS_MASK = 0x0000ffff;
+/** The required features (§3 flags). */
+export enum Flag {
+  /** Some ARRAY_BUFFER is resizable (BUFFER_RESIZABLE) or some TYPED_ARRAY tracks its length. */
+  ResizableBuffers = 1,
+}
+/** Every required flag this reader knows. */
+export const KNOWN_FLAGS = Flag.ResizableBuffers;
 
 /** Byte offsets of the image header fields (§3). */
 export enum Header {
@@ -199,6 +206,13 @@ export const PIECE_SLOTS = 0x80000000;
 export const PIECE_HOLES = 0xffffffff;
 /** Arrays up to this length are always dense (`ARRAY`), holes and all. */
 export const DENSE_ARRAY_MAX = 1 << 16;
+
+/** ARRAY_BUFFER info bits (§5): it was a SharedArrayBuffer; it is resizable (growable, if shared). */
+export const BUFFER_SHARED = 1;
+export const BUFFER_RESIZABLE = 2;
+/** TYPED_ARRAY info (§5): the view type in the low byte, and this bit for a length-tracking view. */
+export const VIEW_TYPE_MASK = 0xff;
+export const VIEW_LENGTH_TRACKING = 0x100;
 
 /** TYPED_ARRAY view types (§5). */
 export const VIEW_TYPES = [

@@ -15,6 +15,8 @@ import { hashAndAscii, InternTable } from './intern.js';
 import {
   ARRAY_DELTA_HEAD,
   Boxed,
+  BUFFER_RESIZABLE,
+  BUFFER_SHARED,
   Const,
   constantSlot,
   DELTA_APPENDED,
@@ -24,6 +26,7 @@ import {
   DICT_MIN_KEYS,
   ERROR_NAMES,
   ESCAPE,
+  Flag,
   HASH_MIN,
   KIND_MASK,
   Kind,
@@ -31,6 +34,7 @@ import {
   PIECE_SLOTS,
   SMALL_INT_MAX,
   SMALL_INT_MIN,
+  VIEW_LENGTH_TRACKING,
   VIEW_TYPE_DATAVIEW,
   VIEW_TYPES,
 } from './layout.js';
@@ -211,6 +215,9 @@ const REFUSED_TAGS: Readonly<Record<string, string>> = {
   Symbol: 'Symbol objects cannot be packed',
   Generator: 'generators cannot be packed',
   AsyncGenerator: 'async generators cannot be packed',
+  // structuredClone copies them, but a Blob's bytes are read asynchronously and pack is synchronous.
+  Blob: 'Blobs cannot be packed: pack new Uint8Array(await blob.arrayBuffer()) instead',
+  File: 'Files cannot be packed: pack new Uint8Array(await file.arrayBuffer()) instead',
 };
 
 const asciiEncoder = new TextEncoder();
@@ -661,39 +668,75 @@ export class Packer {
     const address = this.node(Kind.Object, shape, keys.length);
     this.remember(o, address);
     const body = this.bodyWord(address, shape);
+    let kept: string[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       let ref: Ref;
       try {
-        ref = this.encode(o[key]);
+        const value = o[key];
+        if (node === undefined && vanished(o, key, value)) {
+          kept ??= keys.slice(0, i);
+          continue;
+        }
+        ref = this.encode(value);
       } catch (error) {
         PackFailure.rethrow(error, propertyPart(key));
       }
-      this.setSlot(address, body + i, ref);
+      this.setSlot(address, body + (kept === undefined ? i : kept.push(key) - 1), ref);
     }
+    if (kept !== undefined) this.reshape(address, shape, keys.length, kept);
     return address;
+  }
+
+  /**
+   * Gives the OBJECT at `address` — allocated for `shape` (of `keyCount` keys), filled with the slots
+   * of `kept` only, since a getter deleted the others — the shape of `kept`. Its unused slots stay in
+   * the image as zeros, which no reference reaches.
+   */
+  private reshape(address: Ref, shape: number, keyCount: number, kept: readonly string[]): void {
+    const index = this.shape(kept);
+    // The body stays where it is: an escaped index stays escaped, an unescaped one must fit.
+    if (shape < ESCAPE && index >= ESCAPE) throw new PackFailure('LIMIT', 'too many object shapes');
+    const words = this.words(address);
+    const word = (address % SEGMENT_SPAN) >>> 2;
+    const body = this.bodyWord(address, shape);
+    if (shape >= ESCAPE) words[word + 1] = index;
+    else this.writer.header(address, Kind.Object, index);
+    words.fill(0, body + kept.length, body + keyCount);
   }
 
   /** A wide object as a DICT node: (key, value) slot pairs and a hash index, like a Map of strings. */
   private dict(o: Record<string, unknown>, keys: readonly string[]): Ref {
     const count = keys.length;
     const address = this.node(Kind.Dict, count, 2 * count + hashIndexWords(count));
+    const isView = this.viewNode !== undefined; // (remember() forgets it)
     this.remember(o, address);
     const body = this.bodyWord(address, count);
     const hashes = new Uint32Array(count);
+    let kept = 0;
     for (let i = 0; i < count; i++) {
       const key = keys[i]!;
-      this.setSlot(address, body + 2 * i, key.length === 0 ? EMPTY_STRING : this.string(key));
-      hashes[i] = hashString(key);
       let ref: Ref;
       try {
-        ref = this.encode(o[key]);
+        const value = o[key];
+        if (!isView && vanished(o, key, value)) continue;
+        ref = this.encode(value);
       } catch (error) {
         PackFailure.rethrow(error, propertyPart(key));
       }
-      this.setSlot(address, body + 2 * i + 1, ref);
+      this.setSlot(address, body + 2 * kept, key.length === 0 ? EMPTY_STRING : this.string(key));
+      this.setSlot(address, body + 2 * kept + 1, ref);
+      hashes[kept++] = hashString(key);
     }
-    this.hashIndex(address, body + 2 * count, count, (i) => hashes[i]!);
+    // Keys a getter deleted are left out: the count shrinks in place (an escaped count stays escaped),
+    // and the hash index follows the entries kept. Unused words stay as zeros.
+    if (kept < count) {
+      const words = this.words(address);
+      if (count >= ESCAPE) words[((address % SEGMENT_SPAN) >>> 2) + 1] = kept;
+      else this.writer.header(address, Kind.Dict, kept);
+      words.fill(0, body + 2 * kept, body + 2 * count + hashIndexWords(count));
+    }
+    if (kept >= HASH_MIN) this.hashIndex(address, body + 2 * kept, kept, (i) => hashes[i]!);
     return address;
   }
 
@@ -769,7 +812,8 @@ export class Packer {
     for (let i = 0; i < length; i++) {
       const item = a[i];
       let ref: Ref;
-      if (holes && item === undefined && !(i in a)) ref = HOLE;
+      // Also without holes at first: a getter may delete an element (structuredClone leaves a hole).
+      if (item === undefined && !(i in a)) ref = HOLE;
       else {
         try {
           ref = this.encode(item);
@@ -895,19 +939,30 @@ export class Packer {
   }
 
   private arrayBuffer(buffer: ArrayBuffer | SharedArrayBuffer, shared: boolean): Ref {
-    return this.bytesNode(buffer, new Uint8Array(buffer), shared);
+    const resizable = shared ? (buffer as SharedArrayBuffer).growable : (buffer as ArrayBuffer).resizable;
+    return this.bytesNode(buffer, bufferBytes(buffer), shared, resizable ? buffer.maxByteLength : -1);
   }
 
-  /** An ARRAY_BUFFER node holding `bytes`, remembered as `owner`. */
-  private bytesNode(owner: object, bytes: Uint8Array, shared: boolean): Ref {
+  /**
+   * An ARRAY_BUFFER node holding `bytes`, remembered as `owner`; `maxByteLength` is -1 unless the
+   * buffer is resizable (growable, if shared).
+   */
+  private bytesNode(owner: object, bytes: Uint8Array, shared: boolean, maxByteLength: number): Ref {
     const length = bytes.length;
-    // ARRAY_BUFFER bodies start 8-aligned: header word, length word, then the bytes.
-    const address = this.node(Kind.ArrayBuffer, shared ? 1 : 0, 1 + Math.ceil(length / 4), 8);
+    const resizable = maxByteLength >= 0;
+    const info = (shared ? BUFFER_SHARED : 0) | (resizable ? BUFFER_RESIZABLE : 0);
+    const byteWords = Math.ceil(length / 4);
+    // ARRAY_BUFFER bodies start 8-aligned: header word, length word, the bytes, [maxByteLength].
+    const address = this.node(Kind.ArrayBuffer, info, 1 + byteWords + (resizable ? 1 : 0), 8);
     this.remember(owner, address);
     const segment = this.writer.segments[segmentOf(address)]!;
     const start = address % SEGMENT_SPAN;
     segment.words[(start >>> 2) + 1] = length;
     segment.bytes.set(bytes, start + 8);
+    if (resizable) {
+      segment.words[(start >>> 2) + 2 + byteWords] = maxByteLength;
+      this.writer.flags |= Flag.ResizableBuffers;
+    }
     return address;
   }
 
@@ -916,24 +971,39 @@ export class Packer {
     const type = name === 'DataView' ? VIEW_TYPE_DATAVIEW : VIEW_TYPES.findIndex((c) => c?.name === name);
     if (type <= 0) throw new PackFailure('UNPACKABLE', `${name} views cannot be packed`);
     const node = this.viewNode;
-    const address = this.node(Kind.TypedArray, type, 3);
-    this.remember(view, address);
-    const body = this.bodyWord(address, type);
     let buffer: Ref;
     let byteOffset: number;
     let length: number;
+    let tracking: boolean;
     if (node === undefined) {
+      ({ byteOffset, length, tracking } = viewGeometry(view, type));
+      // The view's node first, remembered before its buffer is packed, as every container is.
+      const address = this.node(Kind.TypedArray, type | (tracking ? VIEW_LENGTH_TRACKING : 0), 3);
+      this.remember(view, address);
       buffer = this.encode(view.buffer);
-      byteOffset = view.byteOffset;
-      length = type === VIEW_TYPE_DATAVIEW ? view.byteLength : (view as Uint8Array).length;
-    } else {
-      // A zero-copy view of an image: its .buffer is a whole segment. Pack the ARRAY_BUFFER node it
-      // shows instead (once, however many views of it are packed), with the node's own offset.
-      const parts = node.reader.typedArray(node.address);
-      buffer = this.imageBuffer(node.reader, parts.buffer);
-      byteOffset = parts.byteOffset;
-      length = parts.length;
+      return this.fillTypedArray(address, type, tracking, buffer, byteOffset, length);
     }
+    // A zero-copy view of an image: its .buffer is a whole segment. Pack the ARRAY_BUFFER node it
+    // shows instead (once, however many views of it are packed), with the node's own offset.
+    const parts = node.reader.typedArray(node.address);
+    ({ byteOffset, length, tracking } = parts);
+    const address = this.node(Kind.TypedArray, type | (tracking ? VIEW_LENGTH_TRACKING : 0), 3);
+    this.remember(view, address);
+    buffer = this.imageBuffer(node.reader, parts.buffer);
+    return this.fillTypedArray(address, type, tracking, buffer, byteOffset, length);
+  }
+
+  /** Fills the body of the TYPED_ARRAY node at `address`. */
+  private fillTypedArray(
+    address: Ref,
+    type: number,
+    tracking: boolean,
+    buffer: Ref,
+    byteOffset: number,
+    length: number,
+  ): Ref {
+    if (tracking) this.writer.flags |= Flag.ResizableBuffers;
+    const body = this.bodyWord(address, type);
     this.setSlot(address, body, buffer);
     const words = this.words(address);
     words[body + 1] = byteOffset;
@@ -945,10 +1015,10 @@ export class Packer {
   private imageBuffer(reader: Reader, address: Address): Ref {
     const known = this.views.get(reader)?.get(address);
     if (known !== undefined) return known;
-    const { bytes, start, length, shared } = reader.arrayBuffer(address);
+    const { bytes, start, length, shared, resizable, maxByteLength } = reader.arrayBuffer(address);
     const own = bytes.subarray(start, start + length);
     this.viewNode = { reader, address };
-    return this.bytesNode(own, own, shared);
+    return this.bytesNode(own, own, shared, resizable ? maxByteLength : -1);
   }
 
   private error(e: Error): Ref {
@@ -988,6 +1058,97 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Whether own property `key` of `o`, just read as `value`, is gone: a getter deleted it while the
+ * object was being packed, and structuredClone leaves such keys out. Only an undefined or a function
+ * value can be one (a deleted key reads as undefined, or from the prototype, whose values are
+ * methods), so the common case costs no lookup.
+ */
+function vanished(o: object, key: string, value: unknown): boolean {
+  return (value === undefined || typeof value === 'function') && !Object.hasOwn(o, key);
+}
+
+/** A buffer's bytes; a detached ArrayBuffer is refused, as structuredClone refuses it. */
+function bufferBytes(buffer: ArrayBuffer | SharedArrayBuffer): Uint8Array {
+  try {
+    return new Uint8Array(buffer);
+  } catch {
+    throw new PackFailure('UNPACKABLE', 'detached ArrayBuffers cannot be packed');
+  }
+}
+
+/**
+ * Where a plain typed array or DataView lies in its buffer, and whether it tracks the buffer's length
+ * (a view made without a length over a resizable buffer). A view whose resizable buffer shrank below
+ * it is refused, as structuredClone refuses it; a view over a detached buffer, with the buffer.
+ */
+function viewGeometry(
+  view: ArrayBufferView,
+  type: number,
+): { byteOffset: number; length: number; tracking: boolean } {
+  const buffer = view.buffer as ArrayBuffer | SharedArrayBuffer;
+  const resizable = buffer instanceof SharedArrayBuffer ? buffer.growable : buffer.resizable;
+  const isDataView = type === VIEW_TYPE_DATAVIEW;
+  if (isOutOfBounds(view, isDataView)) {
+    bufferBytes(buffer);
+    throw new PackFailure('UNPACKABLE', 'a view outside its resizable buffer cannot be packed');
+  }
+  const size = isDataView ? 1 : (view as Uint8Array).BYTES_PER_ELEMENT;
+  const { byteOffset, byteLength } = view;
+  const tracking = resizable && tracksLength(view, isDataView, buffer, byteOffset + byteLength, size);
+  return { byteOffset, length: byteLength / size, tracking };
+}
+
+/**
+ * Whether a view is out of its buffer's bounds (a resizable buffer shrank below it, or the buffer
+ * was detached). A typed array's offset and length then read as 0, so it is asked through a method
+ * that checks; a DataView's getters check themselves.
+ */
+function isOutOfBounds(view: ArrayBufferView, isDataView: boolean): boolean {
+  try {
+    if (isDataView) return view.byteLength < 0;
+    (view as Uint8Array).at(0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Whether `view` (ending at byte `end` of its resizable buffer) tracks the buffer's length.
+ * JavaScript cannot ask. A view that ends an element or more before the buffer's end does not; one
+ * that reaches it looks the same either way, so the buffer is resized by one element and back while
+ * the view is watched, and its bytes are restored. A growable SharedArrayBuffer cannot shrink back:
+ * a view that reaches exactly its end is taken to track it (what growable buffers are for).
+ */
+function tracksLength(
+  view: ArrayBufferView,
+  isDataView: boolean,
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  end: number,
+  size: number,
+): boolean {
+  const length = buffer.byteLength;
+  if (length - end >= size) return false;
+  // (A view can be made to track a buffer whose length is a multiple of its element size only.)
+  if (buffer instanceof SharedArrayBuffer) return end === length && length % size === 0;
+  if (length + size <= buffer.maxByteLength) {
+    const before = view.byteLength;
+    buffer.resize(length + size);
+    const grew = view.byteLength !== before;
+    buffer.resize(length);
+    return grew;
+  }
+  // Neither kind can grow; a fixed view reaching the end falls out of bounds when the buffer shrinks.
+  if (length < size) return true; // nor shrink: both kinds behave alike
+  const tail = new Uint8Array(buffer, length - size, size).slice();
+  buffer.resize(length - size);
+  const tracks = !isOutOfBounds(view, isDataView);
+  buffer.resize(length);
+  new Uint8Array(buffer, length - size, size).set(tail);
+  return tracks;
 }
 
 export function isArrayIndex(key: string): boolean {

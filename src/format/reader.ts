@@ -4,6 +4,8 @@ import { crc32 } from './crc32.js';
 import { FNV_OFFSET, FNV_PRIME, fmix32 } from './hash.js';
 import { assertImage, type Image } from './image.js';
 import {
+  BUFFER_RESIZABLE,
+  BUFFER_SHARED,
   Const,
   DICT_MIN_KEYS,
   ESCAPE,
@@ -14,6 +16,7 @@ import {
   KIND_MASK,
   KIND_NAMES,
   Kind,
+  KNOWN_FLAGS,
   LayerHeader,
   MAGIC,
   NEAR_MASK,
@@ -25,7 +28,9 @@ import {
   SegmentHeader,
   TAG_MASK,
   Tag,
+  VIEW_LENGTH_TRACKING,
   VIEW_TYPE_DATAVIEW,
+  VIEW_TYPE_MASK,
   VIEW_TYPES,
 } from './layout.js';
 
@@ -82,7 +87,7 @@ export function checkHeader(first: Uint8Array, layer = false): void {
   if (!layer && word(Header.BaseSegmentCount) !== 0)
     throw corrupt('image header', 'a base segment count in a standalone header');
   if (major < FORMAT_MAJOR) throw corrupt(`${where} header`, `unknown format version ${major}`);
-  if ((word(Header.Flags) & REQUIRED_FLAGS_MASK) !== 0) {
+  if ((word(Header.Flags) & REQUIRED_FLAGS_MASK & ~KNOWN_FLAGS) !== 0) {
     throw new CowshareError('VERSION', `${where}: uses required features this cowshare does not know`);
   }
   if (layer) return;
@@ -112,6 +117,8 @@ export interface Layer {
   readonly redirectCount: number;
   /** Its header's checksum: the layer above names it as its base. */
   readonly checksum: number;
+  /** Its header's flags (§3): the required features its own nodes use. */
+  readonly flags: number;
   readonly rootSlot: number;
   readonly rootSegment: number;
   /** Shapes decoded so far, by index. */
@@ -255,6 +262,7 @@ export class Reader {
       redirectTable,
       redirectCount: redirectTable ? this.count(redirectTable) : 0,
       checksum: word(Header.Checksum),
+      flags: word(Header.Flags),
       rootSlot: word(Header.RootSlot),
       rootSegment,
       shapes: [],
@@ -532,40 +540,78 @@ export class Reader {
     return true;
   }
 
-  /** The bytes of an ARRAY_BUFFER node (`length` bytes of `bytes` from `start`), checked. */
-  arrayBuffer(address: Address): { bytes: Uint8Array; start: number; length: number; shared: boolean } {
+  /**
+   * The bytes of an ARRAY_BUFFER node (`length` bytes of `bytes` from `start`), checked, with its
+   * kind: shared, and resizable up to `maxByteLength` (its length, when it is not resizable).
+   */
+  arrayBuffer(address: Address): {
+    bytes: Uint8Array;
+    start: number;
+    length: number;
+    shared: boolean;
+    resizable: boolean;
+    maxByteLength: number;
+  } {
     const segment = segmentOfAddress(address);
     const header = this.header(address);
     if ((header & KIND_MASK) !== Kind.ArrayBuffer)
       throw corrupt(this.where(address), 'expected an ARRAY_BUFFER');
     if (address % 8 !== 0) throw corrupt(this.where(address), 'ARRAY_BUFFER is not 8-aligned');
+    const info = header >>> INFO_SHIFT;
+    if ((info & ~(BUFFER_SHARED | BUFFER_RESIZABLE)) !== 0)
+      throw corrupt(this.where(address), `unknown ARRAY_BUFFER flags ${info}`);
+    const resizable = (info & BUFFER_RESIZABLE) !== 0;
     const body = this.need(address, 1, header);
-    const length = this.words[segment]![body]!;
-    this.need(address, 1 + Math.ceil(length / 4), header);
+    const words = this.words[segment]!;
+    const length = words[body]!;
+    const byteWords = Math.ceil(length / 4);
+    this.need(address, 1 + byteWords + (resizable ? 1 : 0), header);
+    const maxByteLength = resizable ? words[body + 1 + byteWords]! : length;
+    if (maxByteLength < length) throw corrupt(this.where(address), 'maxByteLength below the length');
     return {
       bytes: this.bytes[segment]!,
       start: (body + 1) * 4,
       length,
-      shared: header >>> INFO_SHIFT === 1,
+      shared: (info & BUFFER_SHARED) !== 0,
+      resizable,
+      maxByteLength,
     };
   }
 
-  /** The fields of a TYPED_ARRAY node, checked: its view type, its buffer, and where it lies in it. */
-  typedArray(address: Address): { type: number; buffer: Address; byteOffset: number; length: number } {
+  /**
+   * The fields of a TYPED_ARRAY node, checked: its view type, its buffer, where it lies in it, and
+   * whether it tracks the buffer's length (then it runs from byteOffset to the buffer's end).
+   */
+  typedArray(address: Address): {
+    type: number;
+    buffer: Address;
+    byteOffset: number;
+    length: number;
+    tracking: boolean;
+  } {
     const segment = segmentOfAddress(address);
     const body = this.need(address, 3);
-    const type = this.count(address);
+    const info = this.count(address);
+    const type = info & VIEW_TYPE_MASK;
+    const tracking = (info & VIEW_LENGTH_TRACKING) !== 0;
     const words = this.words[segment]!;
     const buffer = this.target(segment, words[body]!);
     const byteOffset = words[body + 1]!;
     const length = words[body + 2]!;
     const View = VIEW_TYPES[type];
-    if (View === undefined) throw corrupt(this.where(address), `unknown view type ${type}`);
+    if (View === undefined || (info & ~(VIEW_TYPE_MASK | VIEW_LENGTH_TRACKING)) !== 0)
+      throw corrupt(this.where(address), `unknown view type ${info}`);
     const size = type === VIEW_TYPE_DATAVIEW ? 1 : (View as Uint8ArrayConstructor).BYTES_PER_ELEMENT;
-    if (byteOffset % size !== 0 || byteOffset + length * size > this.arrayBuffer(buffer).length) {
+    const { length: bufferLength, resizable, shared } = this.arrayBuffer(buffer);
+    if (byteOffset % size !== 0 || byteOffset + length * size > bufferLength) {
       throw corrupt(this.where(address), 'view lies outside its buffer');
     }
-    return { type, buffer, byteOffset, length };
+    // A length-tracking view covers its resizable buffer to the end: as many whole elements as fit.
+    // Over a growable SharedArrayBuffer (which a copy cannot shrink to make it), exactly.
+    const end = byteOffset + length * size;
+    if (tracking && (!resizable || end + size <= bufferLength || (shared && end !== bufferLength)))
+      throw corrupt(this.where(address), 'a length-tracking view that does not reach its buffer’s end');
+    return { type, buffer, byteOffset, length, tracking };
   }
 
   /** The f64 of a FLOAT64 or DATE node. */

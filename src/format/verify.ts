@@ -18,6 +18,7 @@ import {
   DELTA_APPENDED,
   DELTA_STRIDE,
   ERROR_NAMES,
+  Flag,
   HASH_MIN,
   KIND_MASK,
   KIND_NAMES,
@@ -28,8 +29,6 @@ import {
   redirectFamily,
   TAG_MASK,
   Tag,
-  VIEW_TYPE_DATAVIEW,
-  VIEW_TYPES,
 } from './layout.js';
 import { type Address, addressOf, type Layer, offsetOfAddress, Reader, segmentOfAddress } from './reader.js';
 
@@ -279,23 +278,13 @@ class Verifier {
         this.arrayDelta(address);
         return;
       case Kind.ArrayBuffer: {
-        if (address % 8 !== 0 || count > 1) throw corrupt(reader.where(address), 'bad ARRAY_BUFFER');
-        const body = reader.need(address, 1);
-        reader.need(address, 1 + Math.ceil(words[body]! / 4));
+        if (reader.arrayBuffer(address).resizable) this.needsFlag(address, Flag.ResizableBuffers);
         return;
       }
       case Kind.TypedArray: {
         const body = reader.need(address, 3);
-        const View = VIEW_TYPES[count];
-        if (View === undefined) throw corrupt(reader.where(address), `unknown view type ${count}`);
         this.expectKind(segment, words[body]!, Kind.ArrayBuffer, address);
-        const buffer = reader.target(segment, words[body]!);
-        const bufferLength = reader.words[segmentOfAddress(buffer)]![reader.body(buffer)]!;
-        const size = count === VIEW_TYPE_DATAVIEW ? 1 : (View as Uint8ArrayConstructor).BYTES_PER_ELEMENT;
-        const offset = words[body + 1]!;
-        if (offset % size !== 0 || offset + words[body + 2]! * size > bufferLength) {
-          throw corrupt(reader.where(address), 'view lies outside its buffer');
-        }
+        if (reader.typedArray(address).tracking) this.needsFlag(address, Flag.ResizableBuffers);
         this.slot(segment, words[body]!, address, Allow.Value);
         return;
       }
@@ -341,6 +330,12 @@ class Verifier {
     const length = reader.count(address, header);
     const bodyWords = Math.ceil((header & KIND_MASK) === Kind.StringAscii ? length / 4 : length / 2);
     return 4 * (reader.body(address) - (offsetOfAddress(address) >>> 2) + bodyWords);
+  }
+
+  /** A node that uses a required feature lies in a layer whose header declares it (§3). */
+  private needsFlag(address: Address, flag: Flag): void {
+    if ((this.reader.layerAt(segmentOfAddress(address)).flags & flag) === 0)
+      throw corrupt(this.reader.where(address), 'uses a feature its image header does not declare');
   }
 
   private isConstant(slot: number, c: Const): boolean {

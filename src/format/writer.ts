@@ -115,6 +115,8 @@ export class ImageWriter {
   private tail: { from: number; refs: Replay; count: number } | undefined;
   /** Value nodes written, for the header's informational count. */
   nodeCount = 0;
+  /** The required features (`Flag`s, FORMAT.md §3) of the nodes written: the header's flags. */
+  flags = 0;
   /** With a sink: segments before this one are written out and their buffers dropped. */
   private spilled = 0;
   /** With a sink: the file position of every spilled segment, and the end of the last one. */
@@ -418,7 +420,16 @@ export class ImageWriter {
       if (k > 0) s.words[SegmentHeader.Length] = length;
       return length;
     });
-    return { lengths, rootSlot, rootSegment, shapeTable, farTable, redirectTable, nodeCount: this.nodeCount };
+    return {
+      lengths,
+      rootSlot,
+      rootSegment,
+      shapeTable,
+      farTable,
+      redirectTable,
+      nodeCount: this.nodeCount,
+      flags: this.flags,
+    };
   }
 
   /** A layer's REDIRECT_TABLE, pairs ordered by the replaced address (FORMAT.md §7), or 0. */
@@ -477,6 +488,7 @@ interface Closed {
   farTable: Ref;
   redirectTable: Ref;
   nodeCount: number;
+  flags: number;
 }
 
 /** The image header (FORMAT.md §3), or a layer's (§7, on `base`), checksum included. */
@@ -493,6 +505,7 @@ function headerBytes(closed: Closed, base: LayerBase | undefined): Uint8Array {
     word(LayerHeader.RedirectTableSegment, segmentOf(closed.redirectTable));
     word(LayerHeader.RedirectTableOffset, closed.redirectTable % SEGMENT_SPAN);
   }
+  word(Header.Flags, closed.flags);
   word(Header.FirstSegmentBytes, closed.lengths[0]!);
   word(Header.SegmentCount, closed.lengths.length);
   word(Header.RootSlot, closed.rootSlot);

@@ -105,8 +105,9 @@ export function decodeBuiltin(reader: Reader, address: Address, kind: number): o
       }
     }
     case Kind.ArrayBuffer: {
-      const { bytes, start, length, shared } = reader.arrayBuffer(address);
-      const copy = shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length);
+      const { bytes, start, length, shared, resizable, maxByteLength } = reader.arrayBuffer(address);
+      const options = resizable ? { maxByteLength } : undefined;
+      const copy = shared ? new SharedArrayBuffer(length, options) : new ArrayBuffer(length, options);
       new Uint8Array(copy).set(bytes.subarray(start, start + length));
       return copy;
     }
@@ -157,13 +158,12 @@ function error(reader: Reader, address: Address): Error {
       configurable: true,
     });
   }
-  if (stack !== absent) {
-    Object.defineProperty(result, 'stack', {
-      value: reader.keyString(segment, stack, address),
-      writable: true,
-      configurable: true,
-    });
-  }
+  // Without a packed stack, an own undefined one as structuredClone gives, never this error's frames.
+  Object.defineProperty(result, 'stack', {
+    value: stack === absent ? undefined : reader.keyString(segment, stack, address),
+    writable: true,
+    configurable: true,
+  });
   return result;
 }
 

@@ -241,9 +241,10 @@ class Copier {
 
   /** A copy of the whole buffer, shared by every view of it, as structuredClone does. */
   private typedArray(address: Address): ArrayBufferView {
-    const { type, buffer, byteOffset, length } = this.reader.typedArray(address);
+    const { type, buffer, byteOffset, length, tracking } = this.reader.typedArray(address);
     const View = VIEW_TYPES[type] as Uint8ArrayConstructor;
-    const result = new View(this.node(buffer) as ArrayBuffer, byteOffset, length);
+    const copy = this.node(buffer) as ArrayBuffer;
+    const result = tracking ? trackingView(View, copy, byteOffset) : new View(copy, byteOffset, length);
     this.memo.set(address, result);
     return result;
   }
@@ -262,6 +263,31 @@ class Copier {
     }
     return result;
   }
+}
+
+/**
+ * A view made without a length, so that it follows its resizable buffer's resizes. V8 refuses to make
+ * one over a buffer whose length is not a multiple of the element size (the language allows it, and
+ * a resize reaches it): the copy is resized to the next multiple and back around the construction.
+ * (Shared buffers cannot shrink back, and their tracking views reach exactly a multiple: reader.ts.)
+ */
+function trackingView(View: Uint8ArrayConstructor, buffer: ArrayBuffer, byteOffset: number): ArrayBufferView {
+  const size = View.BYTES_PER_ELEMENT ?? 1;
+  const length = buffer.byteLength;
+  const extra = length % size;
+  if (extra === 0 || buffer instanceof SharedArrayBuffer) return new View(buffer, byteOffset);
+  if (length - extra + size <= buffer.maxByteLength) {
+    buffer.resize(length - extra + size);
+    const view = new View(buffer, byteOffset);
+    buffer.resize(length);
+    return view;
+  }
+  const tail = new Uint8Array(buffer, length - extra).slice();
+  buffer.resize(length - extra);
+  const view = new View(buffer, byteOffset);
+  buffer.resize(length);
+  new Uint8Array(buffer, length - extra).set(tail);
+  return view;
 }
 
 /**

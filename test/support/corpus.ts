@@ -393,6 +393,38 @@ add('Float64Array with NaN payloads', () => {
   const u32 = new Uint32Array([0x00000001, 0x7ff00000, 0xdeadbeef, 0xfff80000]);
   return new Float64Array(u32.buffer);
 });
+add('a resizable ArrayBuffer and views over it: fixed, and tracking its length', () => {
+  const buffer = new ArrayBuffer(24, { maxByteLength: 64 });
+  new Uint8Array(buffer).set(bytes(24, 13));
+  return {
+    buffer,
+    fixed: new Uint16Array(buffer, 2, 3),
+    toTheEnd: new Uint8Array(buffer, 16, 8),
+    tracking: new Float32Array(buffer, 8),
+    whole: new Uint8Array(buffer),
+    view: new DataView(buffer, 4),
+    fixedView: new DataView(buffer, 4, 20),
+  };
+});
+add('a resizable ArrayBuffer at its maximum length, with a tracking and a fixed view to its end', () => {
+  const buffer = new ArrayBuffer(16, { maxByteLength: 16 });
+  new Uint8Array(buffer).set(bytes(16, 17));
+  return [new Int32Array(buffer, 4), new Int32Array(buffer, 8, 2), new DataView(buffer, 12)];
+});
+add('resizable ArrayBuffers resized to a length no multiple of a tracking view’s element size', () => {
+  const roomy = new ArrayBuffer(12, { maxByteLength: 40 });
+  const full = new ArrayBuffer(16, { maxByteLength: 17 });
+  const views = [new Int16Array(roomy, 2), new Float64Array(full), new Uint8Array(full, 3, 2)];
+  roomy.resize(13);
+  full.resize(17);
+  new Uint8Array(full).set(bytes(17, 23));
+  return views;
+});
+add('a growable SharedArrayBuffer and a view tracking it', () => {
+  const buffer = new SharedArrayBuffer(8, { maxByteLength: 32 });
+  new Uint8Array(buffer).set(bytes(8, 19));
+  return [buffer, new Uint8Array(buffer)];
+});
 add('typed array 1M floats', () => Float64Array.from({ length: 1_000_000 }, (_, i) => i / 3), true);
 
 // --- errors and boxed primitives -------------------------------------------------------------
@@ -407,6 +439,16 @@ add('errors of every standard type', () => [
   new URIError('uri'),
 ]);
 add('error without message', () => new Error());
+add('error without a stack', () => {
+  const e = new RangeError('no stack');
+  delete e.stack;
+  return e;
+});
+add('error with a stack that is no string', () => {
+  const e = new Error('odd stack');
+  (e as unknown as { stack: unknown }).stack = 5;
+  return e;
+});
 add(
   'error with cause',
   () => new TypeError('outer', { cause: new RangeError('inner', { cause: { code: 7 } }) }),
@@ -593,6 +635,17 @@ export const smallCases: readonly Case[] = [
         /a.b/gi,
         new RangeError('r', { cause: 'c' }),
         new Number(2.5),
+      ];
+    },
+  },
+  {
+    name: 'resizable buffers',
+    make: () => {
+      const buffer = new ArrayBuffer(12, { maxByteLength: 40 });
+      return [
+        new Int16Array(buffer, 2),
+        new DataView(buffer, 4, 4),
+        new SharedArrayBuffer(4, { maxByteLength: 8 }),
       ];
     },
   },

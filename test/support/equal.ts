@@ -149,6 +149,7 @@ class Comparator {
           this.compare((a as Uint8Array).length, (e as Uint8Array).length, `${path}.length`);
         }
         this.compare(a.buffer, e.buffer, `${path}.buffer`);
+        if (tracksLength(a) !== tracksLength(e)) this.fail(path, 'tracks its buffer’s length, or does not');
         return;
       }
       case 'Proxy':
@@ -235,8 +236,8 @@ class Comparator {
       );
     }
     this.compare(actual.message, expected.message, `${path}.message`);
-    // structuredClone keeps a string stack; anything else is re-created at the deserialisation site.
-    if (typeof expected.stack === 'string') this.compare(actual.stack, expected.stack, `${path}.stack`);
+    // structuredClone keeps a string stack and drops any other (the copy has none, not its own frames).
+    this.compare(actual.stack, expected.stack, `${path}.stack`);
     if (Object.hasOwn(expected, 'cause')) this.compare(actual.cause, expected.cause, `${path}.cause`);
   }
 
@@ -257,6 +258,14 @@ class Comparator {
   private compareBuffers(actual: ArrayBufferLike, expected: ArrayBufferLike, path: string): void {
     if (actual.byteLength !== expected.byteLength) {
       this.fail(`${path}.byteLength`, `expected ${expected.byteLength}, got ${actual.byteLength}`);
+    }
+    const kind = (b: ArrayBufferLike) =>
+      b instanceof SharedArrayBuffer ? `growable ${b.growable}` : `resizable ${b.resizable}`;
+    if (kind(actual) !== kind(expected) || actual.maxByteLength !== expected.maxByteLength) {
+      this.fail(
+        path,
+        `expected ${kind(expected)} up to ${expected.maxByteLength}, got ${kind(actual)} up to ${actual.maxByteLength}`,
+      );
     }
     const a = new Uint8Array(actual);
     const e = new Uint8Array(expected);
@@ -293,6 +302,21 @@ function bytesOf(view: ArrayBufferView | ArrayBufferLike): Uint8Array {
   return ArrayBuffer.isView(view)
     ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
     : new Uint8Array(view as ArrayBufferLike);
+}
+
+/**
+ * Whether a view follows its buffer's resizes: a resizable ArrayBuffer (of a copy: the caller's own)
+ * grows by one element and back while the view is watched. Undefined for a buffer that cannot grow.
+ */
+function tracksLength(view: ArrayBufferView): boolean | undefined {
+  const buffer = view.buffer;
+  const size = 'BYTES_PER_ELEMENT' in view ? (view.BYTES_PER_ELEMENT as number) : 1;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength + size > buffer.maxByteLength) return undefined;
+  const before = view.byteLength;
+  buffer.resize(buffer.byteLength + size);
+  const grew = view.byteLength !== before;
+  buffer.resize(buffer.byteLength - size);
+  return grew;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
