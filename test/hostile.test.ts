@@ -322,8 +322,36 @@ interface FuzzReport {
   slowest: { label: string; ms: number };
 }
 
+/**
+ * Hash indexes whose capacity word lies: every probe loop is bounded by a capacity, so each must be
+ * checked before anything probes (these hung `verify`, or a read, or read as "no such key").
+ */
+function* craftedIndexes(): Generator<Mutation> {
+  const capacityWord = (at: number, count: number, stride: number) => at + 4 + 4 * stride * count;
+  const wide = Object.fromEntries(Array.from({ length: 4096 }, (_, i) => [`d${i}`, i]));
+  for (const capacity of [0, 1, 0x7fffffff, 0xffffffff]) {
+    const image = copyImage(pack(wide));
+    const bytes = new Uint8Array(image.segments[0]!);
+    setU32(bytes, capacityWord(rootOffset(image), 4096, 2), capacity);
+    yield { label: `a DICT whose hash capacity is 0x${capacity.toString(16)}`, image, mustFail: true };
+  }
+  // A layer's KEYED_DELTA over a MAP whose capacity lies: verify probes the base for appended keys.
+  for (const capacity of [0, 0xffffffff]) {
+    const base = copyImage(pack(new Map(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]))));
+    const draft = fork(open(base)) as Map<string, number>;
+    draft.set('added', 1);
+    const layer = commit(draft);
+    setU32(new Uint8Array(base.segments[0]!), capacityWord(rootOffset(base), 40, 2), capacity);
+    yield {
+      label: `a layer over a MAP whose hash capacity is 0x${capacity.toString(16)}`,
+      image: { segments: [base.segments[0]!, ...layer.segments.slice(1)] },
+      mustFail: true,
+    };
+  }
+}
+
 /** Which fuzz a worker runs. */
-type Fuzz = 'small' | 'segments' | 'layers';
+type Fuzz = 'small' | 'segments' | 'layers' | 'crafted';
 
 /** Slot for the label of the mutation under test: a u32 byte length, then UTF-8 bytes. */
 const LABEL_BYTES = 1024;
@@ -365,6 +393,8 @@ function runFuzz(progress: Int32Array, label: Uint8Array, which: Fuzz): FuzzRepo
     draft.record.a.n = 2;
     const layer = commit(draft);
     sources.push(mutationsOf('layer', layer, base.segments.length));
+  } else if (which === 'crafted') {
+    sources.push(craftedIndexes());
   } else {
     const value = {
       list: Array.from({ length: 300 }, (_, i) => ({ i, s: `s${i % 50}`, f: i / 7 })),
@@ -442,7 +472,8 @@ async function fuzzInWorker(which: Fuzz, stallMs = 20_000): Promise<FuzzReport> 
   }
 }
 
-function assertReport(report: FuzzReport): void {
+/** `minimum`: how many mutations must have run (the generated ones are many). */
+function assertReport(report: FuzzReport, minimum = 500): void {
   // Group the failures by what went wrong (the first line after the label), with one example each.
   const groups = new Map<string, { count: number; example: string }>();
   for (const { label, problem } of report.failures) {
@@ -457,7 +488,7 @@ function assertReport(report: FuzzReport): void {
     0,
     `${report.failures.length} of ${report.count} mutations misbehaved:\n${shown}\noutcomes: ${JSON.stringify(report.outcomes)}`,
   );
-  assert.ok(report.count > 500, `only ${report.count} mutations ran`);
+  assert.ok(report.count >= minimum, `only ${report.count} mutations ran`);
 }
 
 // --- crafted images and non-images -----------------------------------------------------------
@@ -515,6 +546,10 @@ if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
       timeout: 120_000,
     }, async () => {
       assertReport(await fuzzInWorker('layers'));
+    });
+
+    test('hash indexes whose capacity lies, in a DICT and under a layer', { timeout: 60_000 }, async () => {
+      assertReport(await fuzzInWorker('crafted', 10_000), 6);
     });
   });
 

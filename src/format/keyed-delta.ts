@@ -1,6 +1,6 @@
 import { corrupt } from '../errors.js';
-import { hashCapacity, hashIndexWords } from './hash.js';
-import { Const, constantSlot, DELTA_HEAD, DELTA_STRIDE, HASH_MIN, KIND_MASK, Kind } from './layout.js';
+import { hashIndexWords } from './hash.js';
+import { Const, constantSlot, DELTA_HEAD, DELTA_STRIDE, KIND_MASK, Kind } from './layout.js';
 import { type Address, addressOf, type Reader, segmentOfAddress } from './reader.js';
 
 /** The value slot of a base entry the delta deletes. */
@@ -51,10 +51,7 @@ export class KeyedDelta {
     if (this.changed > count || this.size > this.baseCount + count - this.changed) {
       throw corrupt(reader.where(address), 'entry counts that do not add up');
     }
-    this.hashAt = count >= HASH_MIN ? this.first + DELTA_STRIDE * count : -1;
-    if (this.hashAt >= 0 && words[this.hashAt] !== hashCapacity(count)) {
-      throw corrupt(reader.where(address), 'hash index capacity does not match the entry count');
-    }
+    this.hashAt = reader.hashIndex(address, this.first + DELTA_STRIDE * count, count);
   }
 
   /** How many virtual indices there are: the base's entries, then the appended ones. */

@@ -1,7 +1,7 @@
 import { CowshareError, corrupt } from '../errors.js';
 import { BigMap } from './big-map.js';
 import { crc32 } from './crc32.js';
-import { FNV_OFFSET, FNV_PRIME, fmix32 } from './hash.js';
+import { FNV_OFFSET, FNV_PRIME, fmix32, hashCapacity } from './hash.js';
 import { assertImage, type Image } from './image.js';
 import {
   BUFFER_RESIZABLE,
@@ -332,6 +332,18 @@ export class Reader {
     if (info !== ESCAPE) return info;
     this.need(address, 0, header);
     return this.words[segmentOfAddress(address)]![(offsetOfAddress(address) >>> 2) + 1]!;
+  }
+
+  /**
+   * The word index of the hash index that follows `count` keys ending at word `end` of the node at
+   * `address` (checked by `need` to hold it), or -1 below HASH_MIN keys. Its capacity is checked
+   * here, once, since every probe loop is bounded by it and every bucket it names must lie in the node.
+   */
+  hashIndex(address: Address, end: number, count: number): number {
+    if (count < HASH_MIN) return -1;
+    if (this.words[segmentOfAddress(address)]![end] !== hashCapacity(count))
+      throw corrupt(this.where(address), 'hash index capacity does not match the entry count');
+    return end;
   }
 
   /** Word index (in its segment) of the body of the node at `address`. */

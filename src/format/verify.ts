@@ -4,7 +4,6 @@ import {
   BUCKET_WORDS,
   hashAddress,
   hashBigInt,
-  hashCapacity,
   hashIndexWords,
   hashNumber,
   hashPrimitive,
@@ -19,7 +18,6 @@ import {
   DELTA_STRIDE,
   ERROR_NAMES,
   Flag,
-  HASH_MIN,
   KIND_MASK,
   KIND_NAMES,
   Kind,
@@ -262,13 +260,13 @@ class Verifier {
       case Kind.Map:
       case Kind.Set: {
         const stride = kind === Kind.Set ? 1 : 2;
-        const hashed = count >= HASH_MIN;
         const body = reader.need(address, stride * count + hashIndexWords(count));
         for (let i = 0; i < stride * count; i++) this.slot(segment, words[body + i]!, address, Allow.Value);
         if (kind === Kind.Dict) {
           for (let i = 0; i < count; i++) reader.keyString(segment, words[body + 2 * i]!, address);
         }
-        this.keyIndex(address, { segment, first: body, stride, count }, hashed ? body + stride * count : -1);
+        const hashAt = reader.hashIndex(address, body + stride * count, count);
+        this.keyIndex(address, { segment, first: body, stride, count }, hashAt);
         return;
       }
       case Kind.KeyedDelta:
@@ -418,6 +416,8 @@ class Verifier {
     const stride = isSet ? 1 : 2;
     const baseSegment = segmentOfAddress(base);
     const baseFirst = reader.need(base, stride * baseCount + hashIndexWords(baseCount));
+    // The base is walked later; its hash index is probed now, so its capacity is checked now.
+    const baseHashAt = reader.hashIndex(base, baseFirst + stride * baseCount, baseCount);
     const baseWords = reader.words[baseSegment]!;
     this.reach(base);
     let previous = -1;
@@ -450,8 +450,7 @@ class Verifier {
         if (words[at + 2] !== DELTA_APPENDED)
           throw corrupt(reader.where(address), `entry ${e} is not appended`);
         const base = { segment: baseSegment, first: baseFirst, stride, count: baseCount };
-        const hashAt = baseCount >= HASH_MIN ? baseFirst + stride * baseCount : -1;
-        if (this.holds(base, hashAt, segment, keySlot))
+        if (this.holds(base, baseHashAt, segment, keySlot))
           throw corrupt(reader.where(address), `appended entry ${e} is in the base`);
       }
     }
@@ -541,8 +540,7 @@ class Verifier {
       }
       return;
     }
-    const capacity = words[hashAt]!;
-    if (capacity !== hashCapacity(count)) throw corrupt(reader.where(owner), 'hash index capacity');
+    const capacity = words[hashAt]!; // checked by Reader#hashIndex
     const buckets = hashAt + 1;
     const seen = new Uint8Array(count);
     for (let b = 0; b < capacity; b++) {

@@ -1,7 +1,7 @@
 import { corrupt, readOnly } from '../errors.js';
-import { hashCapacity, hashIndexWords } from '../format/hash.js';
+import { hashIndexWords } from '../format/hash.js';
 import { KeyedDelta } from '../format/keyed-delta.js';
-import { DELTA_STRIDE, HASH_MIN, KIND_MASK, Kind } from '../format/layout.js';
+import { DELTA_STRIDE, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef, PACK_AS } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
@@ -51,20 +51,16 @@ export abstract class KeyedView {
         : undefined);
     const node = delta === undefined ? address : delta.base;
     const size = reader.count(node);
-    const hashed = size >= HASH_MIN;
     this.#first = reader.need(node, stride * size + hashIndexWords(size));
     this.#reader = reader;
     this.#address = address;
     this.#count = size;
     this.#stride = stride;
     this.#segment = segmentOfAddress(node);
-    this.#hashAt = hashed ? this.#first + stride * size : -1;
+    this.#hashAt = reader.hashIndex(node, this.#first + stride * size, size);
     this.#delta = delta;
     if (delta !== undefined && (delta.baseKind === Kind.Map) !== (stride === 2)) {
       throw corrupt(reader.where(address), 'a delta of another kind');
-    }
-    if (hashed && reader.words[this.#segment]![this.#hashAt] !== hashCapacity(size)) {
-      throw corrupt(reader.where(node), 'hash index capacity does not match the entry count');
     }
   }
 

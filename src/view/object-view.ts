@@ -1,7 +1,7 @@
 import { corrupt, readOnly } from '../errors.js';
 import { hashIndexWords } from '../format/hash.js';
 import { KeyedDelta } from '../format/keyed-delta.js';
-import { DELTA_STRIDE, HASH_MIN, KIND_MASK, Kind } from '../format/layout.js';
+import { DELTA_STRIDE, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
@@ -112,7 +112,7 @@ export function layoutOf(reader: Reader, address: Address, header: number): Layo
   if ((header & KIND_MASK) !== Kind.Dict) throw corrupt(reader.where(address), 'expected an OBJECT or DICT');
   const count = reader.count(address, header);
   const first = reader.need(address, 2 * count + hashIndexWords(count), header);
-  const hashAt = count >= HASH_MIN ? first + 2 * count : -1;
+  const hashAt = reader.hashIndex(address, first + 2 * count, count);
   const segment = segmentOfAddress(address);
   let decoded: string[] | undefined;
   const keys: Keys = {
