@@ -2,7 +2,7 @@
 // which runs the build in dist/; `npm test` builds first) in child processes: output checked against
 // values the test computes itself, exit codes 0 / 1 / 2, bad arguments and bad files.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,11 +165,14 @@ describe('cowshare verify', () => {
     writeFileSync(truncated, readFileSync(file).subarray(0, 100));
     const json = join(dir, 'input.json');
     writeFileSync(json, '{"a": 1}');
+    const fifo = join(dir, 'fifo.cow');
+    execFileSync('mkfifo', [fifo]); // with no writer: opening it to read would wait for one
     const cases: [string, RegExp][] = [
       [join(dir, 'missing.cow'), /missing\.cow: cannot open: no such file/],
       [truncated, /truncated\.cow: truncated: the image records/],
       [json, /input\.json: not a cowshare image \(it looks like JSON/],
       [dir, /is a directory/],
+      [fifo, /fifo\.cow: not a regular file/],
     ];
     for (const [path, pattern] of cases) {
       for (const command of ['verify', 'inspect', 'get']) {

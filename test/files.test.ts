@@ -5,7 +5,7 @@
 // `npm test` runs this file twice: as is (CI requires the addon then) and with COWSHARE_NATIVE=0,
 // where `auto` must read, `mmap` must refuse, and every other test must pass the same.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
   mkdtempSync,
@@ -339,6 +339,26 @@ describe('hostile files are refused with a CowshareError naming the file', () =>
           openFile(join(dir, 'nope.cow'), { backing: option }),
         );
         expectError('FILE', /: is a directory$/, () => openFile(dir, { backing: option }));
+      });
+
+      test('a FIFO or a device is refused at once, without waiting for a writer', async () => {
+        const fifo = newPath('fifo');
+        execFileSync('mkfifo', [fifo]);
+        // Should the open wait for a writer after all, this one comes after 5 s and the test fails.
+        const writer = spawn('sh', ['-c', `sleep 5; : > '${fifo}'`], { stdio: 'ignore' });
+        const started = performance.now();
+        try {
+          expectError('FILE', /fifo-\d+\.cow: not a regular file$/, () =>
+            openFile(fifo, { backing: option }),
+          );
+          expectError('FILE', /\/dev\/zero: not a regular file$/, () =>
+            openFile('/dev/zero', { backing: option }),
+          );
+        } finally {
+          writer.kill();
+          rmSync(fifo);
+        }
+        assert.ok(performance.now() - started < 4000, 'opening the FIFO waited for a writer');
       });
 
       test('not an image: empty, JSON, other bytes', () => {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { CowshareError } from '../errors.js';
 import type { Image } from '../format/image.js';
 import {
@@ -70,7 +70,9 @@ export function loadImage(path: string, options: LoadOptions = {}): FileImage {
 
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking, so that opening a FIFO returns (and is refused below) instead of waiting for a
+    // writer; a regular file's reads do not block either way.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw fileError(path, error);
   }
