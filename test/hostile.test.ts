@@ -350,6 +350,60 @@ function* craftedIndexes(): Generator<Mutation> {
   }
 }
 
+/** Damage that a reader without verify must catch itself: it hung, or broke a Proxy invariant. */
+function* craftedStructures(): Generator<Mutation> {
+  // A layer's redirects made to lead into each other: the identity of a replaced Map key walked them.
+  // (Eight keys at least: a Map with a hash index hashes an object key by its identity.)
+  const keys = Array.from({ length: 8 }, (_, id) => ({ id }));
+  const base = pack({ map: new Map(keys.map((k, i) => [k, i])), keys });
+  const draft = fork(open(base)) as { keys: { id: number }[] };
+  draft.keys[1]!.id = 10;
+  draft.keys[2]!.id = 20;
+  const layer = copyImage(commit(draft));
+  const own = new Uint8Array(layer.segments[1]!);
+  const table = u32(own, 64) === 1 ? u32(own, 68) : -1;
+  assert.ok(table > 0, 'the layer has a redirect table in its own segment');
+  const pairs = u32(own, table) >>> 8;
+  assert.ok(pairs >= 2, 'two redirects at least');
+  const pair = (i: number) => table + 4 + 16 * i;
+  // from of pair 0 := to of pair 1, from of pair 1 := to of pair 0.
+  for (const [i, j] of [
+    [0, 1],
+    [1, 0],
+  ] as const) {
+    setU32(own, pair(i), u32(own, pair(j) + 8));
+    setU32(own, pair(i) + 4, u32(own, pair(j) + 12));
+  }
+  yield { label: 'redirects that lead into each other', image: layer, mustFail: true };
+
+  // SPARSE_ARRAYs: an index listed twice, extras named `length` or an index.
+  const sparse = (extras: Record<string, unknown>) => {
+    const a: unknown[] = [];
+    a[5000] = 'x';
+    a[90_000] = 'y';
+    return Object.assign(a, extras);
+  };
+  const twice = copyImage(pack(sparse({ label: 1 })));
+  const at = rootOffset(twice) + 4 + 8; // header, length, extras; then (index, slot) pairs
+  setU32(new Uint8Array(twice.segments[0]!), at + 8, u32(new Uint8Array(twice.segments[0]!), at));
+  yield { label: 'a SPARSE_ARRAY that lists an index twice', image: twice, mustFail: true };
+  for (const [name, replacement] of [
+    ['length', 'lengt'],
+    ['7', 'x'],
+  ] as const) {
+    // Pack a harmless key of the same length, then rename it in place (an ASCII string node).
+    const image = copyImage(pack(sparse({ [replacement]: 1 })));
+    const bytes = new Uint8Array(image.segments[0]!);
+    const key = Buffer.from(bytes).indexOf(
+      Buffer.from(`\x01${String.fromCharCode(replacement.length)}\x00\x00${replacement}`, 'latin1'),
+    );
+    assert.ok(key > 0, `the key "${replacement}" is a string node`);
+    bytes.set(Buffer.from(name.padEnd(replacement.length, '\0'), 'latin1'), key + 4);
+    setU32(bytes, key, (name.length << 8) | 1);
+    yield { label: `a SPARSE_ARRAY whose extras have a key "${name}"`, image, mustFail: true };
+  }
+}
+
 /** Which fuzz a worker runs. */
 type Fuzz = 'small' | 'segments' | 'layers' | 'crafted';
 
@@ -394,7 +448,7 @@ function runFuzz(progress: Int32Array, label: Uint8Array, which: Fuzz): FuzzRepo
     const layer = commit(draft);
     sources.push(mutationsOf('layer', layer, base.segments.length));
   } else if (which === 'crafted') {
-    sources.push(craftedIndexes());
+    sources.push(craftedIndexes(), craftedStructures());
   } else {
     const value = {
       list: Array.from({ length: 300 }, (_, i) => ({ i, s: `s${i % 50}`, f: i / 7 })),
@@ -548,8 +602,10 @@ if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
       assertReport(await fuzzInWorker('layers'));
     });
 
-    test('hash indexes whose capacity lies, in a DICT and under a layer', { timeout: 60_000 }, async () => {
-      assertReport(await fuzzInWorker('crafted', 10_000), 6);
+    test('crafted: lying hash capacities, redirects into each other, sparse arrays with bad indices', {
+      timeout: 60_000,
+    }, async () => {
+      assertReport(await fuzzInWorker('crafted', 10_000), 10);
     });
   });
 

@@ -1,7 +1,8 @@
+import { arrayIndex } from '../format/array-index.js';
 import { ArrayDeltaInput, type ArrayPiece } from '../format/pack.js';
 import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
-import { ABSENT, type ArrayBase, arrayBase, HOLE, isIndex } from './base.js';
+import { ABSENT, type ArrayBase, arrayBase, HOLE } from './base.js';
 import type { Branch } from './branch.js';
 import { DELTA_MAX_SHARE } from './delta-input.js';
 import { DRAFT, definedValue, draftOf, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
@@ -140,7 +141,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
 
   get(_target: unknown[], key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'string') {
-      const i = toIndex(key);
+      const i = arrayIndex(key);
       if (i >= 0) return this.element(i);
       if (key === 'length') return this.length;
       const value = this.extra(key);
@@ -157,7 +158,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
 
   set(_target: unknown[], key: string | symbol, value: unknown): boolean {
     if (typeof key === 'symbol') throw new TypeError('cowshare: a draft has no symbol-keyed properties');
-    const i = toIndex(key);
+    const i = arrayIndex(key);
     if (i >= 0) this.setElement(i, this.branch.in(value), value);
     else if (key === 'length') this.setLength(value);
     else {
@@ -244,7 +245,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
 
   deleteProperty(_target: unknown[], key: string | symbol): boolean {
     if (typeof key === 'symbol') return true;
-    const i = toIndex(key);
+    const i = arrayIndex(key);
     if (i >= 0) {
       if (this.at(i) !== HOLE) this.setElement(i, HOLE);
       else this.branch.beginWrite('array');
@@ -263,7 +264,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
 
   has(_target: unknown[], key: string | symbol): boolean {
     if (typeof key === 'string') {
-      const i = toIndex(key);
+      const i = arrayIndex(key);
       if (i >= 0) return this.at(i) !== HOLE;
       if (key === 'length' || this.extra(key) !== ABSENT) return true;
     }
@@ -301,7 +302,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     // `length` is non-configurable on the target, so it must be reported so (a Proxy invariant).
     if (key === 'length')
       return { value: this.length, writable: true, enumerable: false, configurable: false };
-    const i = toIndex(key);
+    const i = arrayIndex(key);
     const value = i >= 0 ? this.at(i) : this.extra(key);
     if (value === HOLE || value === ABSENT) return undefined;
     return { value: this.branch.out(value), writable, enumerable: true, configurable: true };
@@ -364,11 +365,6 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
 }
 
 Object.assign(ArrayDraft.prototype, REFUSED_TRAPS);
-
-/** A canonical array index, or -1. */
-function toIndex(key: string): number {
-  return isIndex(key) ? Number(key) : -1;
-}
 
 /** ToIntegerOrInfinity, then clamped to [0, length] counting from the end when negative (as splice does). */
 function relative(value: unknown, length: number, otherwise: number): number {

@@ -1,4 +1,5 @@
 import { ArrayDelta } from '../format/array-delta.js';
+import { isArrayIndex } from '../format/array-index.js';
 import type { KeyedDelta } from '../format/keyed-delta.js';
 import { KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
@@ -319,7 +320,7 @@ class PlainExtras implements ObjectBase {
   }
 
   has(key: string): boolean {
-    return key !== 'length' && !isIndex(key) && Object.hasOwn(this.a, key);
+    return key !== 'length' && !isArrayIndex(key) && Object.hasOwn(this.a, key);
   }
 
   show(key: string, parent: NodeDraft<NodeState>): unknown {
@@ -330,7 +331,7 @@ class PlainExtras implements ObjectBase {
     const keys = Object.keys(this.a);
     // Index keys come first and in order (Object.keys order): the named ones are the tail.
     let i = 0;
-    while (i < keys.length && isIndex(keys[i]!)) i++;
+    while (i < keys.length && isArrayIndex(keys[i]!)) i++;
     return keys.slice(i);
   }
 }
@@ -399,17 +400,4 @@ class ImageArray implements ArrayBase {
     this.children = keepShown(this.children, this.length, i, shown, branch);
     return shown;
   }
-}
-
-/** A canonical array index: "0", "17", never "01", "-1" or 2^32 − 1 and beyond. */
-export function isIndex(key: string): boolean {
-  const n = key.length;
-  if (n === 0 || n > 10) return false;
-  const c = key.charCodeAt(0);
-  if (c < 48 || c > 57 || (c === 48 && n > 1)) return false;
-  for (let i = 1; i < n; i++) {
-    const d = key.charCodeAt(i);
-    if (d < 48 || d > 57) return false;
-  }
-  return Number(key) < 2 ** 32 - 1;
 }

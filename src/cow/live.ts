@@ -1,6 +1,6 @@
+import { isArrayIndex } from '../format/array-index.js';
 import { nodeOf } from '../format/node-ref.js';
 import { INSPECT, inspectArray, inspectKeyed, inspectObject } from '../view/inspect.js';
-import { isIndex } from './base.js';
 
 export interface CowOptions {
   /**
@@ -155,7 +155,7 @@ class LiveObject extends Live implements ProxyHandler<object> {
       this.isArray &&
       typeof key === 'string' &&
       this.own.has('length') &&
-      isIndex(key) &&
+      isArrayIndex(key) &&
       Number(key) >= this.length()
     );
   }
@@ -181,12 +181,12 @@ class LiveObject extends Live implements ProxyHandler<object> {
         throw new RangeError('Invalid array length');
       // Elements past a shorter length are gone, the proxy's own ones too.
       for (const k of [...this.own.keys()])
-        if (typeof k === 'string' && isIndex(k) && Number(k) >= length) this.own.delete(k);
+        if (typeof k === 'string' && isArrayIndex(k) && Number(k) >= length) this.own.delete(k);
       this.own.set('length', length);
     } else {
       if (!this.hasOwnKey(key) && !this.added.includes(key as string)) this.added.push(key as string);
       this.own.set(key, value);
-      if (this.isArray && typeof key === 'string' && isIndex(key) && Number(key) >= this.length()) {
+      if (this.isArray && typeof key === 'string' && isArrayIndex(key) && Number(key) >= this.length()) {
         this.own.set('length', Number(key) + 1);
       }
     }
@@ -231,9 +231,9 @@ class LiveObject extends Live implements ProxyHandler<object> {
     for (const key of this.added) if (!keys.includes(key) && this.hasOwnKey(key)) keys.push(key);
     // Index keys first, ascending, as every object lists them.
     const indices = keys
-      .filter((k) => typeof k === 'string' && isIndex(k))
+      .filter((k) => typeof k === 'string' && isArrayIndex(k))
       .sort((a, b) => Number(a) - Number(b));
-    const rest = keys.filter((k) => !(typeof k === 'string' && isIndex(k)));
+    const rest = keys.filter((k) => !(typeof k === 'string' && isArrayIndex(k)));
     return this.isArray ? [...indices, 'length', ...rest] : [...indices, ...rest];
   }
 

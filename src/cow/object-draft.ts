@@ -1,6 +1,7 @@
+import { isArrayIndex } from '../format/array-index.js';
 import type { KeyedDeltaInput } from '../format/pack.js';
 import { INSPECT, inspectObject } from '../view/inspect.js';
-import { ABSENT, isIndex, type ObjectBase, objectBase } from './base.js';
+import { ABSENT, type ObjectBase, objectBase } from './base.js';
 import type { Branch } from './branch.js';
 import { deltaOver, type IndexedChange } from './delta-input.js';
 import { DRAFT, definedValue, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
@@ -136,7 +137,7 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
     state.props.forEachChange((key, value, seq) => {
       const index = base.indexOf(key);
       if (index >= 0 && seq === 0) changes.push({ index, key, value, deleted: value === DELETED });
-      else if (index >= 0 || isIndex(key)) copy = true;
+      else if (index >= 0 || isArrayIndex(key)) copy = true;
       else added.push({ key, value, seq });
     });
     if (copy) return undefined;

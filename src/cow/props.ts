@@ -1,5 +1,6 @@
+import { isArrayIndex } from '../format/array-index.js';
 import { hashString } from '../format/hash.js';
-import { ABSENT, isIndex, type ObjectBase } from './base.js';
+import { ABSENT, type ObjectBase } from './base.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 
@@ -109,9 +110,9 @@ export class Props {
     });
     added.sort((a, b) => a.seq - b.seq);
     for (const prop of added) keys.push(names.get(prop)!);
-    if (added.some((prop) => isIndex(names.get(prop)!))) {
-      const indices = keys.filter(isIndex).sort((a, b) => Number(a) - Number(b));
-      keys = indices.concat(keys.filter((key) => !isIndex(key)));
+    if (added.some((prop) => isArrayIndex(names.get(prop)!))) {
+      const indices = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+      keys = indices.concat(keys.filter((key) => !isArrayIndex(key)));
     }
     this.keyList = keys;
     return keys;

@@ -1,9 +1,10 @@
 import { CowshareError } from '../errors.js';
+import { isArrayIndex } from './array-index.js';
 import { Column, type Indexed } from './column.js';
 import { hashPrimitive, sameValueZero } from './hash.js';
 import type { Image } from './image.js';
 import { DICT_MIN_KEYS, KIND_MASK, Kind } from './layout.js';
-import { isArrayIndex, Packer, propertyPart } from './pack.js';
+import { Packer, propertyPart } from './pack.js';
 import { constantValue, decodeAscii, decodeUtf16 } from './reader.js';
 import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './writer.js';
 

@@ -1,4 +1,5 @@
 import { CowshareError, type ErrorCode } from '../errors.js';
+import { isArrayIndex } from './array-index.js';
 import { BigMap } from './big-map.js';
 import type { Indexed } from './column.js';
 import {
@@ -1149,11 +1150,6 @@ function tracksLength(
   buffer.resize(length);
   new Uint8Array(buffer, length - size, size).set(tail);
   return tracks;
-}
-
-export function isArrayIndex(key: string): boolean {
-  const n = Number(key);
-  return Number.isInteger(n) && n >= 0 && n < 2 ** 32 - 1 && String(n) === key;
 }
 
 /**

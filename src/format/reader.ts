@@ -446,6 +446,14 @@ export class Reader {
       const body = this.need(table, 4 * layer.redirectCount);
       for (let i = 0; i < layer.redirectCount; i++) {
         const at = body + 4 * i;
+        // A `from` below the layer and a `to` in it, as verify checks: so every step of `identity`
+        // goes down a segment, and the walk ends.
+        if (
+          words[at + 1]! >= layer.first ||
+          words[at + 3]! < layer.first ||
+          words[at + 3]! >= layer.first + layer.count
+        )
+          throw corrupt(this.where(table), `redirect ${i} does not lead from below its layer into it`);
         const to = words[at + 3]! * SPAN + words[at + 2]!;
         if (origins.get(to) !== undefined)
           throw corrupt(this.where(table), `redirect ${i} leads to a node another leads to`);

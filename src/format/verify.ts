@@ -1,5 +1,6 @@
 import { corrupt } from '../errors.js';
 import { ArrayDelta } from './array-delta.js';
+import { isArrayIndex, isExtraKey } from './array-index.js';
 import {
   BUCKET_WORDS,
   hashAddress,
@@ -245,6 +246,8 @@ class Verifier {
         if (!this.isConstant(extras, Const.Undefined)) {
           const kind = (extras & 1) === 0 ? reader.header(reader.target(segment, extras)) & KIND_MASK : -1;
           if (kind !== Kind.Object && kind !== Kind.Dict) throw corrupt(reader.where(address), 'bad extras');
+          if (!this.objectKeys(reader.target(segment, extras)).every(isExtraKey))
+            throw corrupt(reader.where(address), 'bad extras: an index or `length` among them');
           this.slot(segment, extras, address, Allow.Value);
         }
         return;
@@ -346,6 +349,17 @@ class Verifier {
       (slot & TAG_MASK) !== Tag.Constant &&
       (this.reader.header(this.reader.target(segment, slot)) & KIND_MASK) === kind;
     if (!ok) throw corrupt(this.reader.where(owner), 'a reference has the wrong kind');
+  }
+
+  /** The keys of the OBJECT or DICT node at `address`. */
+  private objectKeys(address: Address): readonly string[] {
+    const { reader } = this;
+    const segment = segmentOfAddress(address);
+    const count = reader.count(address);
+    if ((reader.header(address) & KIND_MASK) === Kind.Object) return reader.shape(count, segment).keys();
+    const body = reader.need(address, 2 * count);
+    const words = reader.words[segment]!;
+    return Array.from({ length: count }, (_, i) => reader.keyString(segment, words[body + 2 * i]!, address));
   }
 
   /** Checks a shape once (by its address: each layer has its own table): decoding checks its keys. */
@@ -584,9 +598,4 @@ function isString(header: number): boolean {
 function same(a: Key, b: Key): boolean {
   if ('address' in a || 'address' in b) return 'address' in a && 'address' in b && a.address === b.address;
   return sameValueZero(a.primitive, b.primitive);
-}
-
-/** A canonical array index ("0", "17"; not "01", "-1" or 2^32 − 1 and beyond). */
-function isArrayIndex(key: string): boolean {
-  return /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }

@@ -1,5 +1,6 @@
 import { corrupt, readOnly } from '../errors.js';
 import { ArrayDelta } from '../format/array-delta.js';
+import { arrayIndex, isExtraKey } from '../format/array-index.js';
 import { Const, constantSlot, KIND_MASK, Kind } from '../format/layout.js';
 import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
@@ -12,21 +13,6 @@ const HOLE = constantSlot(Const.Hole);
 export const NO_EXTRA: unique symbol = Symbol('no extra');
 /** Marks "no element here" (a hole, or past the end); never a valid slot, since slot 0 is invalid. */
 const NONE = 0;
-
-/** A canonical array index ("0", "17", never "01" or "-1"), or -1. */
-function toIndex(key: string): number {
-  const n = key.length;
-  if (n === 0 || n > 10) return -1;
-  let c = key.charCodeAt(0);
-  if (c < 48 || c > 57 || (c === 48 && n > 1)) return -1;
-  let value = c - 48;
-  for (let i = 1; i < n; i++) {
-    c = key.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    value = value * 10 + c - 48;
-  }
-  return value < 2 ** 32 - 1 ? value : -1;
-}
 
 /**
  * The facade shared by ARRAY and SPARSE_ARRAY views: a Proxy over one shared empty array, so that
@@ -84,7 +70,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
 
   get(_target: unknown[], key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'string') {
-      const i = toIndex(key);
+      const i = arrayIndex(key);
       if (i >= 0) return this.element(i);
       if (key === 'length') return this.length;
       const extra = this.extra(key);
@@ -96,7 +82,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
 
   has(_target: unknown[], key: string | symbol): boolean {
     if (typeof key === 'string') {
-      const i = toIndex(key);
+      const i = arrayIndex(key);
       if (i >= 0) return this.hasElement(i);
       if (key === 'length' || this.extra(key) !== NO_EXTRA) return true;
     }
@@ -115,7 +101,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
     // `length` is non-configurable on the target, so it must be reported so; writable as on the target.
     if (key === 'length')
       return { value: this.length, writable: true, enumerable: false, configurable: false };
-    const i = toIndex(key);
+    const i = arrayIndex(key);
     if (i >= 0) {
       if (i >= this.length || this.slotAt(i) === NONE) return undefined;
       return { value: this.element(i), writable: false, enumerable: true, configurable: true };
@@ -194,6 +180,19 @@ class DenseHandler extends ArrayHandler {
   }
 }
 
+/**
+ * The OBJECT or DICT node that holds the non-index properties of the SPARSE_ARRAY at `address` (its
+ * extras slot is `slot`), or -1 when the slot is `undefined`: there are none.
+ */
+export function sparseExtras(reader: Reader, address: Address, slot: number): Address {
+  const extras = reader.slotAddress(segmentOfAddress(address), slot);
+  const kind = extras >= 0 ? reader.header(extras) & KIND_MASK : -1;
+  // (A layer never changes them on their own: a KEYED_DELTA is no extras.)
+  if (extras >= 0 ? kind !== Kind.Object && kind !== Kind.Dict : reader.immediate(slot) !== undefined)
+    throw corrupt(reader.where(address), 'bad extras');
+  return extras;
+}
+
 /** SPARSE_ARRAY: (index, slot) pairs in increasing index order, found by binary search. */
 class SparseHandler extends ArrayHandler {
   readonly length: number;
@@ -213,18 +212,12 @@ class SparseHandler extends ArrayHandler {
     const words = reader.words[this.segment]!;
     this.length = words[body]!;
     this.pairs = body + 2;
-    const extras = reader.slotAddress(this.segment, words[body + 1]!);
-    const extrasKind = extras >= 0 ? reader.header(extras) & KIND_MASK : -1;
-    if (extras >= 0 && extrasKind !== Kind.Object && extrasKind !== Kind.Dict) {
-      throw corrupt(reader.where(address), 'bad extras'); // (a layer never changes them on their own)
-    }
+    const extras = sparseExtras(reader, address, words[body + 1]!);
     if (extras >= 0) {
       this.extras = {
         layout: layoutOf(reader, extras, reader.header(extras)),
         segment: segmentOfAddress(extras),
       };
-    } else if (reader.immediate(words[body + 1]!) !== undefined) {
-      throw corrupt(reader.where(address), 'bad extras');
     }
     if (this.count > 0 && words[this.pairs + 2 * (this.count - 1)]! >= this.length) {
       throw corrupt(reader.where(address), 'index past the length');
@@ -247,7 +240,14 @@ class SparseHandler extends ArrayHandler {
 
   protected *indices(): Iterable<number> {
     const words = this.reader.words[this.segment]!;
-    for (let k = 0; k < this.count; k++) yield words[this.pairs + 2 * k]!;
+    let previous = -1;
+    for (let k = 0; k < this.count; k++) {
+      const index = words[this.pairs + 2 * k]!;
+      // Ascending (verify checks it; a read must not list an index twice, a Proxy invariant).
+      if (index <= previous) throw corrupt(this.reader.where(this.address), 'indices out of order');
+      previous = index;
+      yield index;
+    }
   }
 
   override extra(key: string): unknown {
@@ -260,7 +260,10 @@ class SparseHandler extends ArrayHandler {
   }
 
   override extraKeys(): readonly string[] {
-    return this.extras?.layout.keys.keys() ?? [];
+    const keys = this.extras?.layout.keys.keys() ?? [];
+    // An index or `length` among them would be listed twice by ownKeys (a Proxy invariant).
+    if (!keys.every(isExtraKey)) throw corrupt(this.reader.where(this.address), 'bad extras');
+    return keys;
   }
 }
 

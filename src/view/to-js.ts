@@ -1,9 +1,11 @@
 import { corrupt } from '../errors.js';
 import { ArrayDelta } from '../format/array-delta.js';
+import { isExtraKey } from '../format/array-index.js';
 import { KeyedDelta } from '../format/keyed-delta.js';
 import { Const, constantSlot, KIND_MASK, Kind, VIEW_TYPES } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
+import { sparseExtras } from './array-view.js';
 import { decodeBuiltin, errorCause } from './decode.js';
 import { MapView, Part, SetView } from './keyed-view.js';
 import type { Unshared } from './shared.js';
@@ -154,11 +156,13 @@ class Copier {
       if (index >= result.length) throw corrupt(reader.where(address), 'index past the length');
       result[index] = this.value(segment, words[body + 3 + 2 * k]!);
     }
-    const extras = this.value(segment, words[body + 1]!);
-    if (extras !== undefined) {
-      for (const key of Object.keys(extras as object)) {
+    const extras = sparseExtras(reader, address, words[body + 1]!);
+    if (extras >= 0) {
+      const properties = this.node(extras) as Record<string, unknown>;
+      for (const key of Object.keys(properties)) {
+        if (!isExtraKey(key)) throw corrupt(reader.where(address), 'bad extras');
         Object.defineProperty(result, key, {
-          value: (extras as Record<string, unknown>)[key],
+          value: properties[key],
           enumerable: true,
           writable: true,
           configurable: true,
