@@ -13,6 +13,7 @@ import { nodeOf } from '../src/format/node-ref.js';
 import { offsetOfAddress } from '../src/format/reader.js';
 import { CowshareError, commit, fork, type Image, open, pack, snapshot, toJS, verify } from '../src/index.js';
 import { openFile, writeImage } from '../src/node/index.js';
+import { assertSameAsClone } from './support/equal.js';
 
 type Any = any;
 
@@ -298,10 +299,20 @@ describe('commit: a layer of what changed', () => {
     );
   });
 
-  test('commit takes drafts and snapshots only', () => {
-    for (const bad of [{}, open(pack(1 as unknown as object)), 5, null]) {
-      assert.throws(() => commit(bad), TypeError);
+  test('commit(fork(x)) is an image of x for every x: a value that is no draft is packed', () => {
+    const error = new RangeError('x', { cause: 1 });
+    const values: unknown[] = [1, -0, 'text', '', null, undefined, true, 10n, new Number(3), new String('s')];
+    values.push(/re/g, error, new ArrayBuffer(4), new Date(0), {}, [1, , 3], new Map([[1, 2]]));
+    for (const value of values) {
+      assertSameAsClone(toJS(open(commit(fork(value)))), structuredClone(value));
+      assertSameAsClone(toJS(open(commit(value))), structuredClone(value));
     }
+    const view = open(pack({ a: [1, 2] }));
+    assert.deepEqual(toJS(open(commit(view))), { a: [1, 2] });
+    assert.throws(
+      () => commit(() => 1),
+      (e: unknown) => e instanceof CowshareError && e.code === 'UNPACKABLE',
+    );
   });
 
   test('a layer crosses to a worker and is written to a file like any image', async () => {

@@ -12,13 +12,15 @@ import { draftOf } from './draft-node.js';
  * changed — each base node with a state in the draft, written anew and put in place of the old one by
  * a redirect (a Map, Set or wide object with few changes as those changes over it, a KEYED_DELTA),
  * and every value new to the draft — so its new bytes grow with the changes, not with the base. A
- * draft of a plain value is packed whole. The image is shared with workers and written to files like
- * any other. A value the draft holds that cannot be packed (a function, a symbol) fails here,
- * with its path.
+ * draft of a plain value is packed whole, and so is any value that is no draft: `fork` hands
+ * primitives, and the built-ins that have no draft (boxed primitives, RegExps, Errors, ArrayBuffers),
+ * back as plain values, and `commit(fork(x))` is an image of `x` for every `x`. The image is shared
+ * with workers and written to files like any other. A value the draft holds that cannot be packed (a
+ * function, a symbol) fails here, with its path.
  */
 export function commit(value: unknown, options?: PackOptions): Image {
   const draft = typeof value === 'object' && value !== null ? draftOf(value) : undefined;
-  if (draft === undefined) throw new TypeError('cowshare: commit() takes a draft or a snapshot');
+  if (draft === undefined) return pack(value, options);
   const branch = draft.branch;
   const reader = branch.reader;
   if (reader === undefined) return pack(value, options);
