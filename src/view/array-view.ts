@@ -7,6 +7,7 @@ import { type Address, type Reader, segmentOfAddress } from '../format/reader.js
 import { readSlot } from './decode.js';
 import { INSPECT, inspectArray } from './inspect.js';
 import { type Layout, layoutOf } from './object-view.js';
+import { viewToJSON } from './to-js.js';
 
 const HOLE = constantSlot(Const.Hole);
 /** What `extra` returns for a name that is not a non-index property. */
@@ -62,6 +63,38 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
     return this.segment;
   }
 
+  /**
+   * Array.prototype.join (or toLocaleString, `locale`) of the view, over the elements that exist: a
+   * sparse view of length 2^32 − 1 costs its elements, as a native sparse array does, and fails as
+   * one does when the string would be too long. A view that is being joined already, further out —
+   * a cycle — joins as '', as a native array does; the engine tells that by identity, which views do
+   * not keep, so it is told here by node.
+   */
+  joined(separator: string, locale: boolean): string {
+    if (joining.some((h) => h.address === this.address && h.reader === this.reader)) return '';
+    joining.push(this);
+    try {
+      let s = '';
+      let separators = 0; // written so far: element i follows i of them
+      const pad = (upTo: number) => {
+        if (s.length + (upTo - separators) * separator.length > MAX_STRING_LENGTH)
+          throw new RangeError('Invalid string length');
+        s += separator.repeat(upTo - separators);
+        separators = upTo;
+      };
+      for (const i of this.indices()) {
+        const e = this.element(i);
+        if (e === undefined || e === null) continue;
+        pad(i);
+        s += locale ? String((e as { toLocaleString(): unknown }).toLocaleString()) : String(e);
+      }
+      if (this.length > 0) pad(this.length - 1);
+      return s;
+    } finally {
+      joining.pop();
+    }
+  }
+
   element(i: number): unknown {
     if (i >= this.length) return undefined;
     const slot = this.slotAt(i);
@@ -75,6 +108,10 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
       if (key === 'length') return this.length;
       const extra = this.extra(key);
       if (extra !== NO_EXTRA) return extra;
+      // Walks that stop at cycles by identity, which views do not have (`joined`, to-js.ts).
+      if (key === 'join') return join;
+      if (key === 'toLocaleString') return toLocaleString;
+      if (key === 'toJSON') return viewToJSON;
     } else if (key === Symbol.iterator) return values;
     else if (key === NODE) return this;
     return Reflect.get(Array.prototype, key, receiver);
@@ -178,6 +215,29 @@ class DenseHandler extends ArrayHandler {
   protected *indices(): Iterable<number> {
     for (let i = 0; i < this.length; i++) if (this.slotAt(i) !== NONE) yield i;
   }
+}
+
+/** V8's longest string: a join that would be longer is a RangeError, as it is natively. */
+const MAX_STRING_LENGTH = 2 ** 29 - 24;
+/** The array views being joined, innermost last. */
+const joining: ArrayHandler[] = [];
+
+/** The handler of an array view `self`, or undefined (a method taken off a view and called elsewhere). */
+function handlerOf(self: unknown): ArrayHandler | undefined {
+  const node = typeof self === 'object' && self !== null ? (self as { [NODE]?: unknown })[NODE] : undefined;
+  return node instanceof ArrayHandler ? node : undefined;
+}
+
+function join(this: unknown, separator?: unknown): string {
+  const handler = handlerOf(this);
+  if (handler === undefined) return Array.prototype.join.call(this, separator as string);
+  return handler.joined(separator === undefined ? ',' : String(separator), false);
+}
+
+function toLocaleString(this: unknown): string {
+  const handler = handlerOf(this);
+  if (handler === undefined) return Reflect.apply(Array.prototype.toLocaleString, this, []) as string;
+  return handler.joined(',', true);
 }
 
 /**

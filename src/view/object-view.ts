@@ -8,6 +8,7 @@ import { readSlot } from './decode.js';
 import { INSPECT, inspectObject } from './inspect.js';
 import { findKey } from './lookup.js';
 import { RECORD_MAX_KEYS, recordView } from './record-view.js';
+import { viewToJSON } from './to-js.js';
 
 /** How a facade finds a key: the node's shape, or for a DICT the node's own keys and hash index. */
 export type Keys = Pick<Shape, 'count' | 'keys' | 'indexOf'>;
@@ -46,6 +47,7 @@ class ObjectHandler implements ProxyHandler<object>, NodeRef {
     if (typeof key === 'string') {
       const i = this.keys.indexOf(key);
       if (i >= 0) return this.value(i);
+      if (key === 'toJSON') return viewToJSON; // so that JSON.stringify sees cycles (to-js.ts)
     } else if (key === NODE) return this;
     return Reflect.get(Object.prototype, key, receiver);
   }

@@ -3,6 +3,7 @@ import { NODE } from '../format/node-ref.js';
 import { type Address, type Reader, type Shape, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
 import { INSPECT, inspectObject } from './inspect.js';
+import { viewToJSON } from './to-js.js';
 
 /**
  * Record views: `open(image, { objects: 'record' })`. One class per shape and reader, whose prototype
@@ -73,13 +74,8 @@ function recordClass(shape: Shape): RecordClass {
     },
     [INSPECT]: { value: inspectRecord },
   });
-  if (!keys.includes('toJSON')) {
-    Object.defineProperty(prototype, 'toJSON', {
-      value(this: object) {
-        return Object.fromEntries(keys.map((key) => [key, (this as { [key: string]: unknown })[key]]));
-      },
-    });
-  }
+  // Records have no own keys for JSON.stringify to see: it takes their plain copy (to-js.ts).
+  if (!keys.includes('toJSON')) Object.defineProperty(prototype, 'toJSON', { value: viewToJSON });
   return SharedRecord;
 }
 

@@ -24,6 +24,17 @@ export function toJS<S>(value: S): Unshared<S> {
 }
 
 /**
+ * `toJSON` of object and array views (and records): their plain copy, which JSON.stringify then
+ * writes as it writes the native value. Views are not identity-stable — every read makes a new one —
+ * so JSON.stringify could not see a cycle through them (it recursed until the stack overflowed); in
+ * the copy, a cycle is a cycle, and throws its own TypeError. A packed property named `toJSON` is
+ * data and wins over this.
+ */
+export function viewToJSON(this: unknown): unknown {
+  return toJS(this);
+}
+
+/**
  * One deep copy: the memo maps node addresses to the copies made so far. The copy recurses once per
  * level of nesting through `node` and one small method per container kind, which resolve their slots
  * inline; small frames let it go as deep as `structuredClone`.
