@@ -1,175 +1,529 @@
 import type { Unshared } from '../view/shared.js';
+import { isIndex } from './base.js';
 import { fork } from './fork.js';
 import type { Patch } from './patches.js';
 
 /**
- * A draft of `base` with `patches` applied, in order: `applyPatches(base, patches(draft).patches)`
- * reads as the draft, and applying the inverse patches to a fork of the draft reads as the base (up
- * to the order of keys deleted and added again, which move to the end). The base never changes.
+ * A draft of `base` with `list` applied, in order: `applyPatches(base, patches(draft).patches)` reads
+ * as the draft, and applying the inverse patches to a fork of the draft reads as the base (up to the
+ * order of keys deleted and added again, which move to the end). The base never changes.
+ *
+ * RFC 6902 rules hold (docs/patches.md): an array index token is "0" or digits without a leading
+ * zero, `-` is past the end and only `add` takes it, `add` may insert at the length and the other
+ * operations need an index below it; `replace` and `remove` need their target to exist. A patch that
+ * breaks a rule fails with a TypeError that names it: `cowshare: patch 3 (replace /a/b): no such key "b"`.
+ * Every key is data: a path never reaches a prototype.
  */
 export function applyPatches<T>(base: T, list: readonly Patch[]): Unshared<T> {
-  const draft = fork(base) as Unshared<T>;
-  for (const [i, patch] of list.entries()) {
+  if (!Array.isArray(list)) throw new TypeError('cowshare: applyPatches() takes an array of patches');
+  const document: Document = { root: fork(base) };
+  for (let i = 0; i < list.length; i++) {
+    let label = `patch ${i}`;
     try {
-      apply(draft, patch);
+      const patch = readPatch(list[i], (op, path) => {
+        label = `patch ${i} (${op}${path === undefined ? '' : ` ${path}`})`;
+      });
+      apply(document, patch);
     } catch (error) {
-      throw new TypeError(
-        `cowshare: patch ${i} (${patch.op} ${patch.path}) does not apply: ${(error as Error).message}`,
-      );
-    }
-  }
-  return draft;
-}
-
-// A container a patch reaches: a draft of any kind, used through its public API.
-type Container = any;
-
-/** The keys of a patch's path: `keys` when given, else its pointer's tokens. */
-function keysOfPatch(pathText: string, keys: unknown[] | undefined): unknown[] {
-  if (keys !== undefined) return keys;
-  if (pathText === '') return [];
-  if (!pathText.startsWith('/')) throw new Error('a path starts with /');
-  return pathText
-    .slice(1)
-    .split('/')
-    .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function isMap(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Map]';
-}
-function isSet(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Set]';
-}
-
-/** The child of `container` under `key` (a Set member by position). */
-function childOf(container: Container, key: unknown): unknown {
-  if (isMap(container)) return container.get(key);
-  if (isSet(container)) {
-    const index = typeof key === 'object' && key !== null ? (key as { member: number }).member : Number(key);
-    return [...container][index];
-  }
-  // Own properties only: a path never leads to a prototype (`/__proto__/x` names a key `__proto__`).
-  if (!Object.hasOwn(container, String(key))) throw new Error(`nothing at ${String(key)}`);
-  return container[String(key)];
-}
-
-function resolve(root: unknown, keys: readonly unknown[]): unknown {
-  let node = root;
-  for (const key of keys) {
-    if (typeof node !== 'object' || node === null) throw new Error(`nothing at ${String(key)}`);
-    node = childOf(node as Container, key);
-  }
-  return node;
-}
-
-function apply(root: unknown, patch: Patch): void {
-  if (typeof patch !== 'object' || patch === null || typeof patch.path !== 'string') {
-    throw new Error('a patch is an object with a string path');
-  }
-  if (!['add', 'remove', 'replace', 'splice', 'link'].includes(patch.op))
-    throw new Error(`unknown op ${String(patch.op)}`);
-  if (patch.keys !== undefined && !Array.isArray(patch.keys)) throw new Error('keys must be an array');
-  const keys = keysOfPatch(patch.path, patch.keys);
-  if (patch.op === 'splice') {
-    if (!Number.isInteger(patch.index) || !Number.isInteger(patch.remove) || !Array.isArray(patch.values)) {
-      throw new Error('a splice has an integer index and remove, and an array of values');
-    }
-    const target = resolve(root, keys) as unknown[];
-    const values = patch.values.slice();
-    for (const link of patch.links ?? [])
-      values[link.index] = resolve(root, keysOfPatch(link.from, link.fromKeys));
-    if (Array.isArray(target)) {
-      target.splice(patch.index, patch.remove, ...values);
-      // A spread gives a hole as undefined: holes of `values` are holes again.
-      for (let k = 0; k < values.length; k++) if (!(k in values)) delete target[patch.index + k];
-    } else if (/Array\]$/.test(Object.prototype.toString.call(target))) {
-      (target as unknown as { set(values: unknown[], at: number): void }).set(values, patch.index);
-    } else throw new Error('a splice of something that is not an array');
-    return;
-  }
-  if (keys.length === 0) {
-    if (patch.op !== 'replace') throw new Error(`${patch.op} of the root`);
-    replaceContents(root as Container, patch.value);
-    return;
-  }
-  const parent = resolve(root, keys.slice(0, -1)) as Container;
-  const last = keys[keys.length - 1];
-  if (typeof parent !== 'object' || parent === null) throw new Error('the parent is not a container');
-  const array =
-    Array.isArray(parent) ||
-    ArrayBuffer.isView(parent) ||
-    /Array\]$/.test(Object.prototype.toString.call(parent));
-  const index = array ? (last === '-' ? parent.length : Number(last)) : Number.NaN;
-  switch (patch.op) {
-    case 'add':
-    case 'replace': {
-      if (patch.op === 'replace' && patch.inPlace) {
-        replaceContents(childOf(parent, last), patch.value);
-        return;
-      }
-      if (isMap(parent)) parent.set(last, patch.value);
-      else if (isSet(parent)) parent.add(patch.value);
-      else if (Array.isArray(parent) && patch.op === 'add') parent.splice(index, 0, patch.value);
-      else if (Array.isArray(parent) && last === 'length') parent.length = patch.value as number;
-      else if (Array.isArray(parent)) parent[index] = patch.value;
-      else if (array) (parent as unknown as unknown[])[index] = patch.value;
-      else
-        Object.defineProperty(parent, String(last), {
-          value: patch.value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      return;
-    }
-    case 'link': {
-      const target = resolve(root, keysOfPatch(patch.from, patch.fromKeys));
-      if (isMap(parent)) parent.set(last, target);
-      else if (Array.isArray(parent)) parent[index] = target;
-      else parent[String(last)] = target;
-      return;
-    }
-    case 'remove': {
-      if (isMap(parent)) parent.delete(last);
-      else if (isSet(parent))
-        parent.delete(typeof last === 'object' && last !== null ? childOf(parent, last) : last);
-      else if (Array.isArray(parent) && !patch.hole) parent.splice(index, 1);
-      else delete parent[String(last)];
-      return;
-    }
-  }
-}
-
-/** A `replace` of the root: the draft's contents become `value`'s (the draft itself stays). */
-function replaceContents(root: Container, value: unknown): void {
-  const source = value as Container;
-  if (Array.isArray(root)) {
-    root.length = 0;
-    for (let i = 0; i < source.length; i++) if (i in source) root[i] = source[i];
-    root.length = source.length;
-  } else if (isMap(root)) {
-    root.clear();
-    for (const [key, item] of source as unknown as Map<unknown, unknown>) root.set(key, item);
-  } else if (isSet(root)) {
-    root.clear();
-    for (const item of source as unknown as Set<unknown>) root.add(item);
-  } else if (root instanceof Date) {
-    root.setTime((value as Date).getTime());
-  } else if (/Array\]$/.test(Object.prototype.toString.call(root))) {
-    (root as unknown as { set(values: ArrayLike<unknown>): void }).set(source);
-  } else if (Object.prototype.toString.call(root) === '[object DataView]') {
-    const bytes = value as DataView;
-    for (let i = 0; i < bytes.byteLength; i++) root.setUint8(i, bytes.getUint8(i));
-  } else {
-    for (const key of Object.keys(root)) delete root[key];
-    for (const key of Object.keys(source)) {
-      Object.defineProperty(root, key, {
-        value: source[key],
-        writable: true,
-        enumerable: true,
-        configurable: true,
+      throw new TypeError(`cowshare: ${label}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
       });
     }
   }
+  return document.root as Unshared<T>;
+}
+
+/** What the patches change: the root is replaced by an `add` or `replace` of the path "". */
+interface Document {
+  root: unknown;
+}
+
+/**
+ * A location, as keys from the root: the patch's `keys` (typed: a Map key of any type, an array
+ * element as a number) or the tokens of its JSON Pointer (strings). Only typed keys may name a
+ * property of an array that is not an element: a pointer token there is an index (RFC 6901 §4).
+ */
+interface Location {
+  readonly keys: readonly unknown[];
+  readonly typed: boolean;
+}
+
+/** A patch read (each member once, so that a getter cannot change it under us) and checked. */
+type Operation =
+  | {
+      readonly op: 'add' | 'replace';
+      readonly at: Location;
+      readonly value: unknown;
+      readonly inPlace: boolean;
+    }
+  | { readonly op: 'remove'; readonly at: Location; readonly hole: boolean }
+  | { readonly op: 'link'; readonly at: Location; readonly from: Location }
+  | {
+      readonly op: 'splice';
+      readonly at: Location;
+      readonly index: number;
+      readonly remove: number;
+      readonly values: unknown[];
+      readonly links: readonly { readonly index: number; readonly from: Location }[];
+    };
+
+const OPS: readonly string[] = ['add', 'remove', 'replace', 'splice', 'link'];
+
+/** `patch` as an Operation; `named` hears its op and path as soon as they are known, for messages. */
+function readPatch(patch: unknown, named: (op: string, path: string | undefined) => void): Operation {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new Error(`a patch is an object, not ${describe(patch)}`);
+  }
+  const fields = patch as Record<string, unknown>;
+  const op = fields.op;
+  if (typeof op !== 'string' || !OPS.includes(op)) {
+    throw new Error(`unknown op ${show(op)} (one of ${OPS.join(', ')})`);
+  }
+  const path = fields.path;
+  named(op, typeof path === 'string' ? path : undefined);
+  const at = locationOf(path, fields.keys, 'path', 'keys');
+  switch (op) {
+    case 'add':
+    case 'replace':
+      if (!('value' in fields)) throw new Error(`${op} needs a value`);
+      return { op, at, value: fields.value, inPlace: op === 'replace' && fields.inPlace === true };
+    case 'remove':
+      return { op, at, hole: fields.hole === true };
+    case 'link':
+      return { op, at, from: locationOf(fields.from, fields.fromKeys, 'from', 'fromKeys') };
+    default:
+      return readSplice(fields, at);
+  }
+}
+
+function readSplice(fields: Record<string, unknown>, at: Location): Operation {
+  const { index, remove, values, links = [] } = fields;
+  if (
+    !Number.isInteger(index) ||
+    !Number.isInteger(remove) ||
+    !Array.isArray(values) ||
+    !Array.isArray(links)
+  ) {
+    throw new Error('a splice has an integer index and remove, an array of values and an array of links');
+  }
+  const own = values.slice(); // holes stay holes
+  return {
+    op: 'splice',
+    at,
+    index: index as number,
+    remove: remove as number,
+    values: own,
+    links: links.map((link: unknown) => {
+      const { index: slot, from, fromKeys } = (link ?? {}) as Record<string, unknown>;
+      if (!Number.isInteger(slot) || (slot as number) < 0 || (slot as number) >= own.length) {
+        throw new Error(`a link's index is below the number of values (${own.length})`);
+      }
+      return { index: slot as number, from: locationOf(from, fromKeys, "a link's from", 'fromKeys') };
+    }),
+  };
+}
+
+/** A location from a JSON Pointer (RFC 6901), or from typed keys when they are given. */
+function locationOf(pointer: unknown, keys: unknown, name: string, keysName: string): Location {
+  if (typeof pointer !== 'string') throw new Error(`${name} is not a string (a JSON Pointer)`);
+  const tokens = tokensOf(pointer);
+  if (keys === undefined) return { keys: tokens, typed: false };
+  if (!Array.isArray(keys)) throw new Error(`${keysName} is not an array`);
+  return { keys: keys.slice(), typed: true };
+}
+
+/** RFC 6901: "" is the root; else "/" before each token, in which "~1" is "/" and "~0" is "~". */
+function tokensOf(pointer: string): string[] {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/')) {
+    throw new Error(
+      `${JSON.stringify(pointer)} is no JSON Pointer: one starts with "/" (or is "", the root)`,
+    );
+  }
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((token) => {
+      if (/~(?![01])/.test(token)) throw new Error(`in ${JSON.stringify(token)}, "~" is followed by 0 or 1`);
+      return token.replaceAll('~1', '/').replaceAll('~0', '~');
+    });
+}
+
+function apply(document: Document, patch: Operation): void {
+  const { keys, typed } = patch.at;
+  if (keys.length === 0) {
+    applyToRoot(document, patch);
+    return;
+  }
+  const parent = containerAt(document.root, keys.slice(0, -1), typed);
+  const last = keys[keys.length - 1];
+  switch (patch.op) {
+    case 'add':
+      add(parent, last, typed, patch.value);
+      return;
+    case 'replace':
+      if (patch.inPlace) replaceContents(childOf(parent, last, typed), patch.value);
+      else replace(parent, last, typed, patch.value);
+      return;
+    case 'remove':
+      remove(parent, last, typed, patch.hole);
+      return;
+    case 'link': {
+      const target = valueAt(document.root, patch.from);
+      // A link is a write of a node: an array element is set in place (an insert is a splice).
+      if (parent.kind === 'array' && !('name' in arrayPlace(last, typed)))
+        replace(parent, last, typed, target);
+      else add(parent, last, typed, target);
+      return;
+    }
+    case 'splice':
+      splice(document.root, childOf(parent, last, typed), patch);
+      return;
+  }
+}
+
+/** A patch whose path is "" (RFC 6901: the whole document). */
+function applyToRoot(document: Document, patch: Operation): void {
+  switch (patch.op) {
+    case 'add':
+    case 'replace':
+      // In place, the root keeps its identity (and its aliases); else the document becomes the value.
+      if (patch.inPlace) replaceContents(document.root, patch.value);
+      else document.root = fork(patch.value);
+      return;
+    case 'splice':
+      splice(document.root, document.root, patch);
+      return;
+    default:
+      throw new Error(`${patch.op} of the root: it is replaced, never removed or linked`);
+  }
+}
+
+/** A value that has members, by kind: a draft of any kind, used through its public API. */
+type Container =
+  | { readonly kind: 'object'; readonly value: Record<string, unknown> }
+  | { readonly kind: 'array'; readonly value: unknown[] }
+  | { readonly kind: 'typed'; readonly value: TypedArray }
+  | { readonly kind: 'map'; readonly value: Map<unknown, unknown> }
+  | { readonly kind: 'set'; readonly value: Set<unknown> }
+  | { readonly kind: 'date'; readonly value: Date }
+  | { readonly kind: 'dataview'; readonly value: DataView };
+
+/** A typed array, or a draft of one (which is not a real one, but says which it stands for). */
+interface TypedArray {
+  readonly length: number;
+  [index: number]: number | bigint;
+  set(values: ArrayLike<number | bigint>, offset?: number): void;
+}
+
+/** What `value` is, when it can have members (tags, not instanceof: drafts and views say their kind). */
+function containerOf(value: unknown): Container | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) return { kind: 'array', value };
+  const tag = Object.prototype.toString.call(value);
+  switch (tag) {
+    case '[object Object]':
+      return { kind: 'object', value: value as Record<string, unknown> };
+    case '[object Map]':
+      return { kind: 'map', value: value as Map<unknown, unknown> };
+    case '[object Set]':
+      return { kind: 'set', value: value as Set<unknown> };
+    case '[object Date]':
+      return { kind: 'date', value: value as Date };
+    case '[object DataView]':
+      return { kind: 'dataview', value: value as DataView };
+    default:
+      return /^\[object \w+Array\]$/.test(tag) ? { kind: 'typed', value: value as TypedArray } : undefined;
+  }
+}
+
+/** The value at `keys` from `root`: every step must exist. */
+function valueAt(root: unknown, at: Location): unknown {
+  let value = root;
+  for (const key of at.keys) value = childOf(containerOrFail(value, key), key, at.typed);
+  return value;
+}
+
+/** The container at `keys` from `root`. */
+function containerAt(root: unknown, keys: readonly unknown[], typed: boolean): Container {
+  const value = valueAt(root, { keys, typed });
+  const container = containerOf(value);
+  if (container === undefined) throw new Error(`${describe(value)} has no members`);
+  return container;
+}
+
+function containerOrFail(value: unknown, key: unknown): Container {
+  const container = containerOf(value);
+  if (container === undefined) throw new Error(`${describe(value)} has no member ${show(key)}`);
+  return container;
+}
+
+/**
+ * Where `key` is in an array (RFC 6901 §4): an element (an index token: "0", or digits without a
+ * leading zero; typed, a number), `end` for "-" (past the last element), `length` (cowshare's `replace`
+ * of the length), or — typed keys only — a named property of the array.
+ */
+type ArrayPlace = { index: number } | { end: true } | { length: true } | { name: string };
+
+function arrayPlace(key: unknown, typed: boolean): ArrayPlace {
+  if (typeof key === 'number' && typed && isIndex(String(key))) return { index: key };
+  if (typeof key === 'string') {
+    if (isIndex(key)) return { index: Number(key) };
+    if (key === '-') return { end: true };
+    if (key === 'length') return { length: true };
+    if (typed) return { name: key };
+  }
+  throw new Error(
+    `${show(key)} is not an array index (one is 0 or digits without a leading zero, below 2^32 − 1; "-" is past the end)`,
+  );
+}
+
+/** The index of element `key` of an array of `length`, which must be below `length` + `extra`. */
+function elementIndex(place: ArrayPlace, length: number, extra: 0 | 1, op: string): number {
+  if ('index' in place) {
+    if (place.index < length + extra) return place.index;
+    throw new Error(`index ${place.index} is past the end (length ${length})`);
+  }
+  if ('end' in place) {
+    if (extra === 1) return length;
+    throw new Error(`"-" is past the end: only add takes it`);
+  }
+  throw new Error(
+    `${'length' in place ? '"length"' : show(place.name)} is not an element: ${op} takes an index`,
+  );
+}
+
+/** A Set member by itself (typed keys), by `{ member: i }` (its position) or, in a pointer, by its string. */
+function memberOf(set: Set<unknown>, key: unknown, typed: boolean): unknown {
+  if (set.has(key)) return key;
+  if (typed && typeof key === 'object' && key !== null) {
+    const position = (key as { member?: unknown }).member;
+    if (typeof position === 'number' && isIndex(String(position)) && position < set.size) {
+      return [...set][position];
+    }
+  }
+  throw new Error(`no member ${show(key)}`);
+}
+
+/** The member of `parent` at `key`, which must exist. A step through a Set goes by position. */
+function childOf(parent: Container, key: unknown, typed: boolean): unknown {
+  switch (parent.kind) {
+    case 'object':
+      return parent.value[ownKey(parent.value, key)];
+    case 'array': {
+      const place = arrayPlace(key, typed);
+      if ('name' in place) return Reflect.get(parent.value, ownKey(parent.value, place.name)) as unknown;
+      return parent.value[elementIndex(place, parent.value.length, 0, 'a step')];
+    }
+    case 'typed':
+      return parent.value[elementIndex(arrayPlace(key, typed), parent.value.length, 0, 'a step')];
+    case 'map':
+      if (!parent.value.has(key)) throw new Error(`no such key ${show(key)}`);
+      return parent.value.get(key);
+    case 'set': {
+      if (typed) return memberOf(parent.value, key, true);
+      const place = arrayPlace(key, false);
+      return [...parent.value][elementIndex(place, parent.value.size, 0, 'a step')];
+    }
+    default:
+      throw new Error(`a ${parent.kind === 'date' ? 'Date' : 'DataView'} has no members`);
+  }
+}
+
+/** `key` as an own key of `object` (never one it inherits: a path never reaches a prototype). */
+function ownKey(object: object, key: unknown): string {
+  const name = String(key);
+  if (!Object.hasOwn(object, name)) throw new Error(`no such key ${show(name)}`);
+  return name;
+}
+
+/** Sets an own data property: `__proto__` and `constructor` are keys like any other. */
+function define(object: object, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** RFC 6902 §4.1: a key is set (added or replaced), an element inserted; a Set gains the value. */
+function add(parent: Container, key: unknown, typed: boolean, value: unknown): void {
+  switch (parent.kind) {
+    case 'object':
+      define(parent.value, String(key), value);
+      return;
+    case 'array': {
+      const place = arrayPlace(key, typed);
+      if ('name' in place) define(parent.value, place.name, value);
+      else parent.value.splice(elementIndex(place, parent.value.length, 1, 'add'), 0, value);
+      return;
+    }
+    case 'map':
+      parent.value.set(key, value);
+      return;
+    case 'set':
+      parent.value.add(value);
+      return;
+    default:
+      throw new Error(fixed(parent));
+  }
+}
+
+/** RFC 6902 §4.3: the target must exist. `length` of an array sets its length (an extension). */
+function replace(parent: Container, key: unknown, typed: boolean, value: unknown): void {
+  switch (parent.kind) {
+    case 'object':
+      define(parent.value, ownKey(parent.value, key), value);
+      return;
+    case 'array': {
+      const place = arrayPlace(key, typed);
+      if ('length' in place) parent.value.length = value as number;
+      else if ('name' in place) define(parent.value, ownKey(parent.value, place.name), value);
+      else parent.value[elementIndex(place, parent.value.length, 0, 'replace')] = value;
+      return;
+    }
+    case 'typed':
+      parent.value[elementIndex(arrayPlace(key, typed), parent.value.length, 0, 'replace')] = value as number;
+      return;
+    case 'map':
+      if (!parent.value.has(key)) throw new Error(`no such key ${show(key)}`);
+      parent.value.set(key, value);
+      return;
+    case 'set':
+      throw new Error('a Set member is not replaced: remove it and add the new one');
+    default:
+      throw new Error(fixed(parent));
+  }
+}
+
+/** RFC 6902 §4.2: the target must exist; the elements after it shift, unless `hole` (an extension). */
+function remove(parent: Container, key: unknown, typed: boolean, hole: boolean): void {
+  switch (parent.kind) {
+    case 'object':
+      delete parent.value[ownKey(parent.value, key)];
+      return;
+    case 'array': {
+      const place = arrayPlace(key, typed);
+      if ('name' in place) Reflect.deleteProperty(parent.value, ownKey(parent.value, place.name));
+      else {
+        const index = elementIndex(place, parent.value.length, 0, 'remove');
+        if (hole) delete parent.value[index];
+        else parent.value.splice(index, 1);
+      }
+      return;
+    }
+    case 'map':
+      if (!parent.value.delete(key)) throw new Error(`no such key ${show(key)}`);
+      return;
+    case 'set':
+      parent.value.delete(memberOf(parent.value, key, typed));
+      return;
+    default:
+      throw new Error(fixed(parent));
+  }
+}
+
+/** Why a container of fixed shape takes no add or remove. */
+function fixed(parent: Container): string {
+  return parent.kind === 'typed'
+    ? 'a typed array has a fixed length: replace its elements'
+    : `a ${parent.kind === 'date' ? 'Date' : 'DataView'} has no members`;
+}
+
+/** cowshare's `splice`: `remove` elements of an array at `index` give way to `values`, holes kept. */
+function splice(root: unknown, target: unknown, patch: Extract<Operation, { op: 'splice' }>): void {
+  const container = containerOf(target);
+  const { index, remove: count, values } = patch;
+  if (container?.kind !== 'array' && container?.kind !== 'typed') {
+    throw new Error(`a splice of ${describe(target)}: it splices an array`);
+  }
+  const length = container.value.length;
+  if (index < 0 || index > length || count < 0 || count > length - index) {
+    throw new Error(`a splice of ${count} at ${index} in an array of length ${length}`);
+  }
+  for (const link of patch.links) values[link.index] = valueAt(root, link.from);
+  if (container.kind === 'typed') {
+    // A typed array keeps its length: as many values in as out.
+    if (values.length !== count)
+      throw new Error('a splice of a typed array puts in as many values as it takes out');
+    container.value.set(values as (number | bigint)[], index);
+    return;
+  }
+  container.value.splice(index, count, ...values);
+  // A spread gives a hole as undefined: holes of `values` are holes again.
+  for (let k = 0; k < values.length; k++) if (!(k in values)) delete container.value[index + k];
+}
+
+/**
+ * cowshare's `replace` with `inPlace`: `target` keeps its identity (its aliases see the change) and
+ * takes the contents of `value`, which must be of its kind (a typed array: its type and length; a
+ * DataView: its length).
+ */
+function replaceContents(target: unknown, value: unknown): void {
+  const into = containerOf(target);
+  const from = containerOf(value);
+  if (into === undefined) throw new Error(`in place, ${describe(target)} cannot change: replace it`);
+  const same =
+    from?.kind === into.kind &&
+    (into.kind === 'typed'
+      ? tagOf(value) === tagOf(target) && (from.value as TypedArray).length === into.value.length
+      : into.kind !== 'dataview' || (from.value as DataView).byteLength === into.value.byteLength);
+  if (!same || from === undefined) {
+    const size =
+      into.kind === 'typed'
+        ? ` of length ${into.value.length}`
+        : into.kind === 'dataview'
+          ? ` of ${into.value.byteLength} bytes`
+          : '';
+    throw new Error(`in place, ${describe(target)} takes ${describe(target)}${size}, not ${describe(value)}`);
+  }
+  switch (into.kind) {
+    case 'array': {
+      const source = from.value as unknown[];
+      into.value.length = 0;
+      for (let i = 0; i < source.length; i++) if (i in source) into.value[i] = source[i];
+      into.value.length = source.length;
+      return;
+    }
+    case 'map':
+      into.value.clear();
+      for (const [key, item] of from.value as Map<unknown, unknown>) into.value.set(key, item);
+      return;
+    case 'set':
+      into.value.clear();
+      for (const item of from.value as Set<unknown>) into.value.add(item);
+      return;
+    case 'date':
+      into.value.setTime((from.value as Date).getTime());
+      return;
+    case 'typed':
+      into.value.set(from.value as TypedArray);
+      return;
+    case 'dataview': {
+      const bytes = from.value as DataView;
+      for (let i = 0; i < bytes.byteLength; i++) into.value.setUint8(i, bytes.getUint8(i));
+      return;
+    }
+    case 'object': {
+      const source = from.value as Record<string, unknown>;
+      for (const key of Object.keys(into.value)) delete into.value[key];
+      for (const key of Object.keys(source)) define(into.value, key, source[key]);
+      return;
+    }
+  }
+}
+
+function tagOf(value: unknown): string {
+  return Object.prototype.toString.call(value);
+}
+
+/** What `value` is, for a message: "null", "a number", "an object", "a Map", "a Uint8Array". */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  const name = tagOf(value).slice(8, -1);
+  return name === 'Object' ? 'an object' : `a ${name}`;
+}
+
+/** A key or op as a message shows it: strings quoted, other primitives as they print, objects by kind. */
+function show(key: unknown): string {
+  if (typeof key === 'string') return JSON.stringify(key);
+  return typeof key === 'object' && key !== null ? describe(key) : String(key);
 }
