@@ -357,3 +357,33 @@ describe('applyPatches: messages name the patch and what is wrong', () => {
     );
   });
 });
+describe('patches of arrays: indices by the array-index rule, named properties by their keys', () => {
+  test('a node reached by search through an array property "01" is at /list/01, not at /list/1', () => {
+    const shared = { n: 1 };
+    const list = Object.assign([0, 1], { '01': shared });
+    const base = { a: shared, list };
+    const draft = fork(base, { patches: true }) as Any;
+    const node = draft.a;
+    delete draft.a; // the node's first place no longer holds it: its path is searched for
+    node.n = 2;
+    const [, write] = patches(draft).patches;
+    assert.equal(write?.path, '/list/01/n');
+    assert.deepEqual(toJS(applyPatches(base, patches(draft).patches)), toJS(draft));
+  });
+
+  test("an array's named properties round-trip (they were inserted at index 0)", () => {
+    const base = { list: [1, 2] };
+    const draft = fork(base, { patches: true }) as Any;
+    draft.list.name = 'n';
+    draft.list['01'] = 'z';
+    draft.list.name = 'm';
+    delete draft.list['01'];
+    draft.list.push(3);
+    const { patches: forward, inverse } = patches(draft);
+    assert.deepEqual(forward[0], { op: 'add', path: '/list/name', keys: ['list', 'name'], value: 'n' });
+    const applied = applyPatches(base, forward) as Any;
+    assert.deepEqual(Object.keys(applied.list), ['0', '1', '2', 'name']);
+    assert.equal(applied.list.name, 'm');
+    assert.deepEqual(toJS(applyPatches(snapshot(draft), inverse)), toJS(base));
+  });
+});

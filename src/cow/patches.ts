@@ -1,3 +1,4 @@
+import { isIndex } from './base.js';
 import type { Branch } from './branch.js';
 import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
 import type { NodeKey } from './node-key.js';
@@ -41,8 +42,12 @@ export interface LogEntry {
   readonly depth: number;
 }
 
-/** A step of a path: a property or index, a Map key, or a Set member (by its position). */
-export type Step = { key: string | number } | { mapKey: unknown } | { member: number };
+/**
+ * A step of a path: a property or an array index, a named property of an array (not an element: its
+ * patch has `keys`, since a pointer token on an array is an index), a Map key, or a Set member (by its
+ * position).
+ */
+export type Step = { key: string | number } | { prop: string } | { mapKey: unknown } | { member: number };
 
 /** A node's path from its branch's root, as steps, or undefined when the node is not reachable. */
 export type Path = Step[];
@@ -100,10 +105,11 @@ function* childrenOf(node: NodeDraft<NodeState>): Generator<[Step, unknown]> {
   } else if (tag === '[object Set]') {
     let i = 0;
     for (const member of facade as unknown as Set<unknown>) yield [{ member: i++ }, member];
-  } else if (tag === '[object Object]' || Array.isArray(facade)) {
-    for (const key of Object.keys(facade)) {
-      yield [{ key: Array.isArray(facade) && /^\d+$/.test(key) ? Number(key) : key }, facade[key]];
-    }
+  } else if (Array.isArray(facade)) {
+    for (const key of Object.keys(facade))
+      yield [isIndex(key) ? { key: Number(key) } : { prop: key }, facade[key]];
+  } else if (tag === '[object Object]') {
+    for (const key of Object.keys(facade)) yield [{ key }, facade[key]];
   }
 }
 
@@ -111,18 +117,28 @@ function* childrenOf(node: NodeDraft<NodeState>): Generator<[Step, unknown]> {
 export function pointer(path: Path): string {
   return path
     .map((step) => {
-      const token = 'key' in step ? step.key : 'mapKey' in step ? step.mapKey : step.member;
+      const token =
+        'key' in step ? step.key : 'prop' in step ? step.prop : 'mapKey' in step ? step.mapKey : step.member;
       return `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`;
     })
     .join('');
 }
 
-/** The `keys` member of a patch for `path` when it goes through a Map or Set, else nothing. */
+/**
+ * The `keys` member of a patch for `path` when its pointer cannot say it all — a step through a Map
+ * or Set, or to a named property of an array — else nothing.
+ */
 function keysOf(path: Path): { keys?: unknown[] } {
   if (path.every((step) => 'key' in step)) return {};
   return {
     keys: path.map((step) =>
-      'key' in step ? step.key : 'mapKey' in step ? step.mapKey : { member: step.member },
+      'key' in step
+        ? step.key
+        : 'prop' in step
+          ? step.prop
+          : 'mapKey' in step
+            ? step.mapKey
+            : { member: step.member },
     ),
   };
 }
