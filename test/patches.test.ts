@@ -160,7 +160,11 @@ describe('diff: between two versions, from their logs', () => {
 
 describe('applyPatches: hostile patches are refused, naming the patch', () => {
   const bad: [string, unknown][] = [
-    ['an unknown op', { op: 'copy', path: '/a', from: '/b' }],
+    ['an unknown op', { op: 'frobnicate', path: '/a', from: '/b' }],
+    ['a copy from nothing', { op: 'copy', path: '/b', from: '/missing' }],
+    ['a move of a prototype', { op: 'move', path: '/b', from: '/__proto__' }],
+    ['a move into the prototype', { op: 'move', path: '/__proto__/polluted', from: '/a' }],
+    ['a test of a prototype', { op: 'test', path: '/constructor', value: Object }],
     ['a path without a slash', { op: 'replace', path: 'a', value: 1 }],
     ['a path through nothing', { op: 'replace', path: '/missing/deep', value: 1 }],
     ['a path through a primitive', { op: 'replace', path: '/a/b', value: 1 }],
@@ -385,5 +389,109 @@ describe('patches of arrays: indices by the array-index rule, named properties b
     assert.deepEqual(Object.keys(applied.list), ['0', '1', '2', 'name']);
     assert.equal(applied.list.name, 'm');
     assert.deepEqual(toJS(applyPatches(snapshot(draft), inverse)), toJS(base));
+  });
+});
+
+describe('applyPatches: move, copy and test (RFC 6902 §4.4–4.6) over every kind', () => {
+  test('move takes the node itself: it keeps its aliases; copy is by value', () => {
+    const shared = { n: 1 };
+    const base = { a: shared, alias: shared, list: [] as unknown[] };
+    const applied = applyPatches(base, [
+      { op: 'move', from: '/a', path: '/list/0' },
+      { op: 'copy', from: '/alias', path: '/copy' },
+      { op: 'replace', path: '/list/0/n', value: 2 },
+    ]) as Any;
+    assert.equal(applied.list[0], applied.alias);
+    assert.equal(applied.alias.n, 2);
+    assert.equal(applied.copy.n, 1);
+    assert.equal('a' in applied, false);
+    assert.deepEqual(base, { a: { n: 1 }, alias: { n: 1 }, list: [] });
+  });
+
+  test('a move into itself is refused; to where it is, it moves nothing; the root can be the target', () => {
+    const base = () => ({ a: { b: { c: 1 } }, list: [1, 2] });
+    refused(
+      base(),
+      [{ op: 'move', from: '/a', path: '/a/b/d' }],
+      /patch 0 \(move \/a\/b\/d\): from is a proper prefix/,
+    );
+    refused(base(), [{ op: 'move', from: '', path: '/x' }], /proper prefix/);
+    refused(
+      base(),
+      [{ op: 'move', from: '/list/0', path: '/list/2' }],
+      /index 2 is past the end \(length 1\)/,
+    );
+    assert.deepEqual(toJS(applyPatches(base(), [{ op: 'move', from: '/a', path: '/a' }])), base());
+    assert.deepEqual(toJS(applyPatches(base(), [{ op: 'move', from: '/a/b', path: '' }])), { c: 1 });
+    assert.deepEqual(toJS(applyPatches(base(), [{ op: 'copy', from: '', path: '/a/self' }])), {
+      a: { b: { c: 1 }, self: base() },
+      list: [1, 2],
+    });
+  });
+
+  test('move and copy through Maps and Sets use keys and fromKeys', () => {
+    const base = { m: new Map<unknown, unknown>([[1, { x: 1 }]]), s: new Set<unknown>() };
+    const applied = applyPatches(base, [
+      { op: 'copy', from: '/m/1', fromKeys: ['m', 1], path: '/m/2', keys: ['m', 2] },
+      { op: 'move', from: '/m/1', fromKeys: ['m', 1], path: '/s/x', keys: ['s', 'x'] },
+    ]) as Any;
+    assert.deepEqual([...applied.m.keys()], [2]);
+    assert.deepEqual(toJS([...applied.s]), [{ x: 1 }]);
+    refused(base, [{ op: 'move', from: '/m/1', path: '/y' }], /no such key "1"/);
+  });
+
+  test('test compares by value, kind by kind', () => {
+    const holed = () => {
+      const list = [1, 2, 3];
+      delete list[1];
+      return list;
+    };
+    const base = {
+      n: 0,
+      nan: Number.NaN,
+      list: holed(),
+      o: { a: 1, b: [2] },
+      m: new Map<unknown, unknown>([['k', { v: 1 }]]),
+      s: new Set<unknown>([1, 'x', { y: 2 }]),
+      when: new Date(5),
+      bytes: new Uint8Array([1, 2]),
+      view: new DataView(new Uint8Array([7]).buffer),
+    };
+    const passes: [string, unknown][] = [
+      ['/n', -0],
+      ['/nan', Number.NaN],
+      ['/list', holed()],
+      ['/o', { b: [2], a: 1 }],
+      ['/m', new Map([['k', { v: 1 }]])],
+      ['/s', new Set(['x', 1, { y: 2 }])],
+      ['/when', new Date(5)],
+      ['/bytes', new Uint8Array([1, 2])],
+      ['/view', new DataView(new Uint8Array([7]).buffer)],
+      ['', structuredClone(base)],
+    ];
+    for (const [path, value] of passes) applyPatches(base, [{ op: 'test', path, value }]);
+    const fails: [string, unknown][] = [
+      ['/n', '0'],
+      ['/list', [1, undefined, 3]],
+      ['/o', { a: 1 }],
+      ['/o', { a: 1, b: [2], c: undefined }],
+      ['/m', new Map([['k', { v: 2 }]])],
+      ['/s', new Set([1, 'y', { y: 2 }])],
+      ['/when', new Date(6)],
+      ['/bytes', new Int8Array([1, 2])],
+      ['/view', new DataView(new Uint8Array([8]).buffer)],
+      ['/o/missing', undefined],
+    ];
+    for (const [path, value] of fails)
+      refused(base, [{ op: 'test', path, value }], /^cowshare: patch 0 \(test /);
+  });
+
+  test('a cycle compares equal to a cycle of the same shape', () => {
+    const cyclic = (): Any => {
+      const o: Any = { n: 1 };
+      o.self = o;
+      return o;
+    };
+    applyPatches({ c: cyclic() }, [{ op: 'test', path: '/c', value: cyclic() }]);
   });
 });

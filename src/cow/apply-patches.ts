@@ -2,6 +2,7 @@ import type { Unshared } from '../view/shared.js';
 import { isIndex } from './base.js';
 import { fork } from './fork.js';
 import type { Patch } from './patches.js';
+import { toJS } from './to-js.js';
 
 /**
  * A draft of `base` with `list` applied, in order: `applyPatches(base, patches(draft).patches)` reads
@@ -51,13 +52,13 @@ interface Location {
 /** A patch read (each member once, so that a getter cannot change it under us) and checked. */
 type Operation =
   | {
-      readonly op: 'add' | 'replace';
+      readonly op: 'add' | 'replace' | 'test';
       readonly at: Location;
       readonly value: unknown;
       readonly inPlace: boolean;
     }
   | { readonly op: 'remove'; readonly at: Location; readonly hole: boolean }
-  | { readonly op: 'link'; readonly at: Location; readonly from: Location }
+  | { readonly op: 'move' | 'copy' | 'link'; readonly at: Location; readonly from: Location }
   | {
       readonly op: 'splice';
       readonly at: Location;
@@ -67,7 +68,8 @@ type Operation =
       readonly links: readonly { readonly index: number; readonly from: Location }[];
     };
 
-const OPS: readonly string[] = ['add', 'remove', 'replace', 'splice', 'link'];
+/** RFC 6902's six operations, then cowshare's two. */
+const OPS: readonly string[] = ['add', 'remove', 'replace', 'move', 'copy', 'test', 'splice', 'link'];
 
 /** `patch` as an Operation; `named` hears its op and path as soon as they are known, for messages. */
 function readPatch(patch: unknown, named: (op: string, path: string | undefined) => void): Operation {
@@ -85,10 +87,13 @@ function readPatch(patch: unknown, named: (op: string, path: string | undefined)
   switch (op) {
     case 'add':
     case 'replace':
+    case 'test':
       if (!('value' in fields)) throw new Error(`${op} needs a value`);
       return { op, at, value: fields.value, inPlace: op === 'replace' && fields.inPlace === true };
     case 'remove':
       return { op, at, hole: fields.hole === true };
+    case 'move':
+    case 'copy':
     case 'link':
       return { op, at, from: locationOf(fields.from, fields.fromKeys, 'from', 'fromKeys') };
     default:
@@ -150,52 +155,148 @@ function tokensOf(pointer: string): string[] {
 }
 
 function apply(document: Document, patch: Operation): void {
-  const { keys, typed } = patch.at;
-  if (keys.length === 0) {
-    applyToRoot(document, patch);
-    return;
-  }
-  const parent = containerAt(document.root, keys.slice(0, -1), typed);
-  const last = keys[keys.length - 1];
+  const { at } = patch;
   switch (patch.op) {
     case 'add':
-      add(parent, last, typed, patch.value);
+      addAt(document, at, patch.value);
       return;
     case 'replace':
-      if (patch.inPlace) replaceContents(childOf(parent, last, typed), patch.value);
-      else replace(parent, last, typed, patch.value);
+      if (patch.inPlace) replaceContents(valueAt(document.root, at), patch.value);
+      else replaceAt(document, at, patch.value);
       return;
-    case 'remove':
-      remove(parent, last, typed, patch.hole);
+    case 'remove': {
+      const [parent, key] = parentOf(document, at);
+      remove(parent, key, at.typed, patch.hole);
+      return;
+    }
+    case 'move':
+      move(document, patch.from, at);
+      return;
+    case 'copy':
+      // A copy by value: later patches of either place leave the other alone.
+      addAt(document, at, copyOf(valueAt(document.root, patch.from)));
+      return;
+    case 'test':
+      if (!equal(valueAt(document.root, at), patch.value))
+        throw new Error('the value there is not equal to value');
       return;
     case 'link': {
       const target = valueAt(document.root, patch.from);
+      const [parent, key] = parentOf(document, at);
       // A link is a write of a node: an array element is set in place (an insert is a splice).
-      if (parent.kind === 'array' && !('name' in arrayPlace(last, typed)))
-        replace(parent, last, typed, target);
-      else add(parent, last, typed, target);
+      if (parent.kind === 'array' && !('name' in arrayPlace(key, at.typed)))
+        replace(parent, key, at.typed, target);
+      else add(parent, key, at.typed, target);
       return;
     }
     case 'splice':
-      splice(document.root, childOf(parent, last, typed), patch);
+      splice(document.root, valueAt(document.root, at), patch);
       return;
   }
 }
 
-/** A patch whose path is "" (RFC 6901: the whole document). */
-function applyToRoot(document: Document, patch: Operation): void {
-  switch (patch.op) {
-    case 'add':
-    case 'replace':
-      // In place, the root keeps its identity (and its aliases); else the document becomes the value.
-      if (patch.inPlace) replaceContents(document.root, patch.value);
-      else document.root = fork(patch.value);
-      return;
-    case 'splice':
-      splice(document.root, document.root, patch);
-      return;
-    default:
-      throw new Error(`${patch.op} of the root: it is replaced, never removed or linked`);
+/** RFC 6902 §4.1: the value is added at `at`; at the root, the document becomes the value. */
+function addAt(document: Document, at: Location, value: unknown): void {
+  if (at.keys.length === 0) document.root = fork(value);
+  else {
+    const [parent, key] = parentOf(document, at);
+    add(parent, key, at.typed, value);
+  }
+}
+
+/** RFC 6902 §4.3: the value at `at`, which must exist, is replaced; the root always exists. */
+function replaceAt(document: Document, at: Location, value: unknown): void {
+  if (at.keys.length === 0) document.root = fork(value);
+  else {
+    const [parent, key] = parentOf(document, at);
+    replace(parent, key, at.typed, value);
+  }
+}
+
+/**
+ * RFC 6902 §4.4: a remove at `from` and an add at `to` of the value removed — the node itself, so it
+ * keeps its identity and aliases. `from` must not be a proper prefix of `to` (a value cannot move into
+ * itself); a move to where the value is moves nothing.
+ */
+function move(document: Document, from: Location, to: Location): void {
+  const value = valueAt(document.root, from);
+  const prefix = from.keys.every((key, i) => Object.is(key, to.keys[i]));
+  if (prefix && from.keys.length === to.keys.length) return;
+  if (prefix) throw new Error('from is a proper prefix of path: a value cannot move into itself');
+  const [parent, key] = parentOf(document, from);
+  remove(parent, key, from.typed, false);
+  addAt(document, to, value);
+}
+
+/** The container that holds the last key of `at`, and that key: the root has none. */
+function parentOf(document: Document, at: Location): [Container, unknown] {
+  const { keys, typed } = at;
+  if (keys.length === 0) throw new Error('the root is replaced, never removed or linked');
+  return [containerAt(document.root, keys.slice(0, -1), typed), keys[keys.length - 1]];
+}
+
+/** A deep plain copy of a value of the document (a primitive as it is). */
+function copyOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? toJS(value) : value;
+}
+
+/**
+ * RFC 6902 §4.6 equality, for every kind a draft holds: primitives by SameValueZero (numbers
+ * numerically: 0 equals -0; NaN equals NaN); arrays by length and elements (a hole equals only a
+ * hole) and objects by their own keys in any order, their values equal; Maps by key (as `has` finds
+ * it) and value; Sets by their primitive members, and their object members in order; Dates by time;
+ * typed arrays by type and elements; DataViews by bytes. A pair already being compared counts as
+ * equal, so that cycles end.
+ */
+function equal(a: unknown, b: unknown, seen = new Map<object, Set<object>>()): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
+    return a === b || (Number.isNaN(a) && Number.isNaN(b));
+  }
+  const x = containerOf(a);
+  const y = containerOf(b);
+  if (x === undefined || y === undefined || x.kind !== y.kind) return a === b;
+  const pairs = seen.get(a) ?? new Set<object>();
+  if (pairs.has(b)) return true;
+  seen.set(a, pairs.add(b));
+  switch (x.kind) {
+    case 'date':
+      return equal(x.value.getTime(), (y.value as Date).getTime());
+    case 'typed': {
+      const other = y.value as TypedArray;
+      if (tagOf(a) !== tagOf(b) || x.value.length !== other.length) return false;
+      for (let i = 0; i < other.length; i++) if (!equal(x.value[i], other[i])) return false;
+      return true;
+    }
+    case 'dataview': {
+      const other = y.value as DataView;
+      if (x.value.byteLength !== other.byteLength) return false;
+      for (let i = 0; i < other.byteLength; i++) if (x.value.getUint8(i) !== other.getUint8(i)) return false;
+      return true;
+    }
+    case 'map': {
+      const other = y.value as Map<unknown, unknown>;
+      if (x.value.size !== other.size) return false;
+      for (const [key, item] of x.value)
+        if (!other.has(key) || !equal(item, other.get(key), seen)) return false;
+      return true;
+    }
+    case 'set': {
+      const other = y.value as Set<unknown>;
+      if (x.value.size !== other.size) return false;
+      const isObject = (member: unknown) => typeof member === 'object' && member !== null;
+      for (const member of x.value) if (!isObject(member) && !other.has(member)) return false;
+      const mine = [...x.value].filter(isObject);
+      const theirs = [...other].filter(isObject);
+      return mine.length === theirs.length && mine.every((member, i) => equal(member, theirs[i], seen));
+    }
+    default: {
+      if (x.kind === 'array' && x.value.length !== (y.value as unknown[]).length) return false;
+      const mine = a as Record<string, unknown>;
+      const theirs = b as Record<string, unknown>;
+      const keys = Object.keys(mine);
+      if (keys.length !== Object.keys(theirs).length) return false;
+      return keys.every((key) => Object.hasOwn(theirs, key) && equal(mine[key], theirs[key], seen));
+    }
   }
 }
 

@@ -4,8 +4,9 @@ import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
 import type { NodeKey } from './node-key.js';
 
 /**
- * A change, as an RFC 6902 JSON Patch operation — `add`, `remove`, `replace` — or one of cowshare's
- * extensions (docs/patches.md):
+ * A change, as an RFC 6902 JSON Patch operation — `add`, `remove`, `replace` (what writes record), and
+ * `move`, `copy`, `test` (which `applyPatches` takes too) — or one of cowshare's extensions
+ * (docs/patches.md):
  * - `splice`: `index`, `remove` and `values` at an array `path`: one operation per splice, push,
  *   pop, shift, unshift, sort or reverse (one that RFC 6902 can say, one element in or out, is `add`
  *   or `remove`); `links` names the values that are nodes of the draft, as `link` does;
@@ -15,7 +16,9 @@ import type { NodeKey } from './node-key.js';
  *   the change) and takes `value`'s contents;
  * - `length` as the last token of an array path, for `replace`: the array's new length;
  * - `keys`: the path as its keys with their types, present whenever a step goes through a Map (a key
- *   of any type) or a Set (`{ member: i }`, the i-th member in iteration order).
+ *   of any type) or a Set (`{ member: i }`, the i-th member in iteration order), or names a property
+ *   of an array that is not an element (a pointer token on an array is an index); `fromKeys`, the
+ *   same for `from`.
  * Values are plain copies of what was written (`toJS`), made when it was written.
  */
 export type Patch =
@@ -31,7 +34,8 @@ export type Patch =
       /** Values that are nodes of the draft (aliases): `values[index]` is the node at `from`. */
       links?: { index: number; from: string; fromKeys?: unknown[] }[];
     }
-  | { op: 'link'; path: string; from: string; keys?: unknown[]; fromKeys?: unknown[] };
+  | { op: 'test'; path: string; value: unknown; keys?: unknown[] }
+  | { op: 'move' | 'copy' | 'link'; path: string; from: string; keys?: unknown[]; fromKeys?: unknown[] };
 
 /** One logged write: the patch and the patch that undoes it. Entries are shared by forks. */
 export interface LogEntry {
