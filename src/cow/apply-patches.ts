@@ -158,11 +158,11 @@ function apply(document: Document, patch: Operation): void {
   const { at } = patch;
   switch (patch.op) {
     case 'add':
-      addAt(document, at, patch.value);
+      writeAt(document, at, patch.value, add);
       return;
     case 'replace':
       if (patch.inPlace) replaceContents(valueAt(document.root, at), patch.value);
-      else replaceAt(document, at, patch.value);
+      else writeAt(document, at, patch.value, replace);
       return;
     case 'remove': {
       const [parent, key] = parentOf(document, at);
@@ -174,11 +174,11 @@ function apply(document: Document, patch: Operation): void {
       return;
     case 'copy':
       // A copy by value: later patches of either place leave the other alone.
-      addAt(document, at, copyOf(valueAt(document.root, patch.from)));
+      writeAt(document, at, copyOf(valueAt(document.root, patch.from)), add);
       return;
     case 'test':
       if (!equal(valueAt(document.root, at), patch.value))
-        throw new Error('the value there is not equal to value');
+        throw new Error("the value there is not equal to the patch's value");
       return;
     case 'link': {
       const target = valueAt(document.root, patch.from);
@@ -195,21 +195,15 @@ function apply(document: Document, patch: Operation): void {
   }
 }
 
-/** RFC 6902 §4.1: the value is added at `at`; at the root, the document becomes the value. */
-function addAt(document: Document, at: Location, value: unknown): void {
+/**
+ * RFC 6902 §4.1 and §4.3: `write` (add or replace) of `value` at `at`; at the root (which always
+ * exists) the document becomes the value.
+ */
+function writeAt(document: Document, at: Location, value: unknown, write: typeof add): void {
   if (at.keys.length === 0) document.root = fork(value);
   else {
     const [parent, key] = parentOf(document, at);
-    add(parent, key, at.typed, value);
-  }
-}
-
-/** RFC 6902 §4.3: the value at `at`, which must exist, is replaced; the root always exists. */
-function replaceAt(document: Document, at: Location, value: unknown): void {
-  if (at.keys.length === 0) document.root = fork(value);
-  else {
-    const [parent, key] = parentOf(document, at);
-    replace(parent, key, at.typed, value);
+    write(parent, key, at.typed, value);
   }
 }
 
@@ -225,14 +219,15 @@ function move(document: Document, from: Location, to: Location): void {
   if (prefix) throw new Error('from is a proper prefix of path: a value cannot move into itself');
   const [parent, key] = parentOf(document, from);
   remove(parent, key, from.typed, false);
-  addAt(document, to, value);
+  writeAt(document, to, value, add);
 }
 
 /** The container that holds the last key of `at`, and that key: the root has none. */
 function parentOf(document: Document, at: Location): [Container, unknown] {
   const { keys, typed } = at;
   if (keys.length === 0) throw new Error('the root is replaced, never removed or linked');
-  return [containerAt(document.root, keys.slice(0, -1), typed), keys[keys.length - 1]];
+  const key = keys[keys.length - 1];
+  return [containerOrFail(valueAt(document.root, { keys: keys.slice(0, -1), typed }), key), key];
 }
 
 /** A deep plain copy of a value of the document (a primitive as it is). */
@@ -300,7 +295,7 @@ function equal(a: unknown, b: unknown, seen = new Map<object, Set<object>>()): b
   }
 }
 
-/** A value that has members, by kind: a draft of any kind, used through its public API. */
+/** A value a patch reaches into or changes in place, by kind: a draft, used through its public API. */
 type Container =
   | { readonly kind: 'object'; readonly value: Record<string, unknown> }
   | { readonly kind: 'array'; readonly value: unknown[] }
@@ -345,14 +340,7 @@ function valueAt(root: unknown, at: Location): unknown {
   return value;
 }
 
-/** The container at `keys` from `root`. */
-function containerAt(root: unknown, keys: readonly unknown[], typed: boolean): Container {
-  const value = valueAt(root, { keys, typed });
-  const container = containerOf(value);
-  if (container === undefined) throw new Error(`${describe(value)} has no members`);
-  return container;
-}
-
+/** `value` as a Container, for a step to `key`. */
 function containerOrFail(value: unknown, key: unknown): Container {
   const container = containerOf(value);
   if (container === undefined) throw new Error(`${describe(value)} has no member ${show(key)}`);
