@@ -619,10 +619,10 @@ describe('walks that stop at cycles by identity give the native results, for eve
     const sparse: unknown[] = [];
     sparse[1_000_000] = 'x';
     sparse[5] = [1, list];
-    assert.equal(open(pack(sparse)).join('-'), sparse.join('-'));
+    assert.equal(open<unknown[]>(pack(sparse)).join('-'), sparse.join('-'));
     const huge: unknown[] = [];
     huge[2 ** 32 - 2] = 'last';
-    assert.throws(() => open(pack(huge)).join(), RangeError);
+    assert.throws(() => open<unknown[]>(pack(huge)).join(), RangeError);
     assert.throws(() => JSON.stringify(open(pack(node))), /Converting circular structure to JSON/);
   });
 });

@@ -126,7 +126,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     if (typeof index === 'string') {
       const value = this.extra(index);
       return typeof value === 'object' && value !== null && this.branch.keyOf(value) === child
-        ? { key: index }
+        ? { prop: index }
         : undefined;
     }
     for (let i = 0; i < this.length; i++) if (holds(i)) return { key: i };
@@ -166,7 +166,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
       this.branch.beginWrite('array');
       const before = this.extra(key);
       if (!this.branch.same(before, stored)) {
-        const recorded = recordChild(this, { key }, before, stored, value, ABSENT);
+        const recorded = recordChild(this, { prop: key }, before, stored, value, ABSENT);
         this.writable('array').extras.set(this.base.extras, key, stored, this.branch.epoch);
         recorded();
       }
@@ -255,7 +255,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     this.branch.beginWrite('array');
     const before = this.extra(key);
     if (before !== ABSENT) {
-      const recorded = recordChild(this, { key }, before, ABSENT, undefined, ABSENT);
+      const recorded = recordChild(this, { prop: key }, before, ABSENT, undefined, ABSENT);
       this.writable('array').extras.set(this.base.extras, key, DELETED, this.branch.epoch);
       recorded();
     }

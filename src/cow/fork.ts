@@ -2,7 +2,6 @@ import { nodeOf } from '../format/node-ref.js';
 import type { Shared, Unshared } from '../view/shared.js';
 import { Branch } from './branch.js';
 import { draftOf } from './draft-node.js';
-import { setFork } from './patches.js';
 
 /**
  * `Draft<T>`: the type of a mutable draft of a `T` (or of a view or snapshot of one): read-only Maps,
@@ -23,8 +22,6 @@ export function fork<T>(base: T, options: ForkOptions = {}): Draft<T> {
   const branch = draft.branch.fork(options.patches ?? draft.branch.recording, draft.key);
   return branch.out(draft.carrier) as Draft<T>;
 }
-
-setFork(fork);
 
 export interface ForkOptions {
   /**

@@ -1,11 +1,12 @@
-import type { Unshared } from '../view/shared.js';
+import { isArrayIndex } from '../format/array-index.js';
 import type { Branch } from './branch.js';
 import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
 import type { NodeKey } from './node-key.js';
 
 /**
- * A change, as an RFC 6902 JSON Patch operation — `add`, `remove`, `replace` — or one of cowshare's
- * extensions (docs/patches.md):
+ * A change, as an RFC 6902 JSON Patch operation — `add`, `remove`, `replace` (what writes record), and
+ * `move`, `copy`, `test` (which `applyPatches` takes too) — or one of cowshare's extensions
+ * (docs/patches.md):
  * - `splice`: `index`, `remove` and `values` at an array `path`: one operation per splice, push,
  *   pop, shift, unshift, sort or reverse (one that RFC 6902 can say, one element in or out, is `add`
  *   or `remove`); `links` names the values that are nodes of the draft, as `link` does;
@@ -15,7 +16,9 @@ import type { NodeKey } from './node-key.js';
  *   the change) and takes `value`'s contents;
  * - `length` as the last token of an array path, for `replace`: the array's new length;
  * - `keys`: the path as its keys with their types, present whenever a step goes through a Map (a key
- *   of any type) or a Set (`{ member: i }`, the i-th member in iteration order).
+ *   of any type) or a Set (`{ member: i }`, the i-th member in iteration order), or names a property
+ *   of an array that is not an element (a pointer token on an array is an index); `fromKeys`, the
+ *   same for `from`.
  * Values are plain copies of what was written (`toJS`), made when it was written.
  */
 export type Patch =
@@ -31,7 +34,8 @@ export type Patch =
       /** Values that are nodes of the draft (aliases): `values[index]` is the node at `from`. */
       links?: { index: number; from: string; fromKeys?: unknown[] }[];
     }
-  | { op: 'link'; path: string; from: string; keys?: unknown[]; fromKeys?: unknown[] };
+  | { op: 'test'; path: string; value: unknown; keys?: unknown[] }
+  | { op: 'move' | 'copy' | 'link'; path: string; from: string; keys?: unknown[]; fromKeys?: unknown[] };
 
 /** One logged write: the patch and the patch that undoes it. Entries are shared by forks. */
 export interface LogEntry {
@@ -42,8 +46,12 @@ export interface LogEntry {
   readonly depth: number;
 }
 
-/** A step of a path: a property or index, a Map key, or a Set member (by its position). */
-export type Step = { key: string | number } | { mapKey: unknown } | { member: number };
+/**
+ * A step of a path: a property or an array index, a named property of an array (not an element: its
+ * patch has `keys`, since a pointer token on an array is an index), a Map key, or a Set member (by its
+ * position).
+ */
+export type Step = { key: string | number } | { prop: string } | { mapKey: unknown } | { member: number };
 
 /** A node's path from its branch's root, as steps, or undefined when the node is not reachable. */
 export type Path = Step[];
@@ -101,10 +109,11 @@ function* childrenOf(node: NodeDraft<NodeState>): Generator<[Step, unknown]> {
   } else if (tag === '[object Set]') {
     let i = 0;
     for (const member of facade as unknown as Set<unknown>) yield [{ member: i++ }, member];
-  } else if (tag === '[object Object]' || Array.isArray(facade)) {
-    for (const key of Object.keys(facade)) {
-      yield [{ key: Array.isArray(facade) && /^\d+$/.test(key) ? Number(key) : key }, facade[key]];
-    }
+  } else if (Array.isArray(facade)) {
+    for (const key of Object.keys(facade))
+      yield [isArrayIndex(key) ? { key: Number(key) } : { prop: key }, facade[key]];
+  } else if (tag === '[object Object]') {
+    for (const key of Object.keys(facade)) yield [{ key }, facade[key]];
   }
 }
 
@@ -112,18 +121,28 @@ function* childrenOf(node: NodeDraft<NodeState>): Generator<[Step, unknown]> {
 export function pointer(path: Path): string {
   return path
     .map((step) => {
-      const token = 'key' in step ? step.key : 'mapKey' in step ? step.mapKey : step.member;
+      const token =
+        'key' in step ? step.key : 'prop' in step ? step.prop : 'mapKey' in step ? step.mapKey : step.member;
       return `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`;
     })
     .join('');
 }
 
-/** The `keys` member of a patch for `path` when it goes through a Map or Set, else nothing. */
+/**
+ * The `keys` member of a patch for `path` when its pointer cannot say it all — a step through a Map
+ * or Set, or to a named property of an array — else nothing.
+ */
 function keysOf(path: Path): { keys?: unknown[] } {
   if (path.every((step) => 'key' in step)) return {};
   return {
     keys: path.map((step) =>
-      'key' in step ? step.key : 'mapKey' in step ? step.mapKey : { member: step.member },
+      'key' in step
+        ? step.key
+        : 'prop' in step
+          ? step.prop
+          : 'mapKey' in step
+            ? step.mapKey
+            : { member: step.member },
     ),
   };
 }
@@ -257,186 +276,6 @@ export function diff(a: unknown, b: unknown): Patch[] {
     }
   }
   return [...undo, ...redo.reverse()];
-}
-
-/** Writes happen through these: set by fork.ts, to keep this module free of the draft kinds. */
-let forkOf: (base: unknown) => unknown = () => {
-  throw new Error('cowshare: fork not registered');
-};
-export function setFork(fork: (base: unknown) => unknown): void {
-  forkOf = fork;
-}
-
-/**
- * A draft of `base` with `patches` applied, in order: `applyPatches(base, patches(draft).patches)`
- * reads as the draft, and applying the inverse patches to a fork of the draft reads as the base (up
- * to the order of keys deleted and added again, which move to the end). The base never changes.
- */
-export function applyPatches<T>(base: T, list: readonly Patch[]): Unshared<T> {
-  const draft = forkOf(base) as Unshared<T>;
-  for (const [i, patch] of list.entries()) {
-    try {
-      apply(draft, patch);
-    } catch (error) {
-      throw new TypeError(
-        `cowshare: patch ${i} (${patch.op} ${patch.path}) does not apply: ${(error as Error).message}`,
-      );
-    }
-  }
-  return draft;
-}
-
-// A container a patch reaches: a draft of any kind, used through its public API.
-type Container = any;
-
-/** The keys of a patch's path: `keys` when given, else its pointer's tokens. */
-function keysOfPatch(pathText: string, keys: unknown[] | undefined): unknown[] {
-  if (keys !== undefined) return keys;
-  if (pathText === '') return [];
-  if (!pathText.startsWith('/')) throw new Error('a path starts with /');
-  return pathText
-    .slice(1)
-    .split('/')
-    .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function isMap(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Map]';
-}
-function isSet(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Set]';
-}
-
-/** The child of `container` under `key` (a Set member by position). */
-function childOf(container: Container, key: unknown): unknown {
-  if (isMap(container)) return container.get(key);
-  if (isSet(container)) {
-    const index = typeof key === 'object' && key !== null ? (key as { member: number }).member : Number(key);
-    return [...container][index];
-  }
-  // Own properties only: a path never leads to a prototype (`/__proto__/x` names a key `__proto__`).
-  if (!Object.hasOwn(container, String(key))) throw new Error(`nothing at ${String(key)}`);
-  return container[String(key)];
-}
-
-function resolve(root: unknown, keys: readonly unknown[]): unknown {
-  let node = root;
-  for (const key of keys) {
-    if (typeof node !== 'object' || node === null) throw new Error(`nothing at ${String(key)}`);
-    node = childOf(node as Container, key);
-  }
-  return node;
-}
-
-function apply(root: unknown, patch: Patch): void {
-  if (typeof patch !== 'object' || patch === null || typeof patch.path !== 'string') {
-    throw new Error('a patch is an object with a string path');
-  }
-  if (!['add', 'remove', 'replace', 'splice', 'link'].includes(patch.op))
-    throw new Error(`unknown op ${String(patch.op)}`);
-  if (patch.keys !== undefined && !Array.isArray(patch.keys)) throw new Error('keys must be an array');
-  const keys = keysOfPatch(patch.path, patch.keys);
-  if (patch.op === 'splice') {
-    if (!Number.isInteger(patch.index) || !Number.isInteger(patch.remove) || !Array.isArray(patch.values)) {
-      throw new Error('a splice has an integer index and remove, and an array of values');
-    }
-    const target = resolve(root, keys) as unknown[];
-    const values = patch.values.slice();
-    for (const link of patch.links ?? [])
-      values[link.index] = resolve(root, keysOfPatch(link.from, link.fromKeys));
-    if (Array.isArray(target)) {
-      target.splice(patch.index, patch.remove, ...values);
-      // A spread gives a hole as undefined: holes of `values` are holes again.
-      for (let k = 0; k < values.length; k++) if (!(k in values)) delete target[patch.index + k];
-    } else if (/Array\]$/.test(Object.prototype.toString.call(target))) {
-      (target as unknown as { set(values: unknown[], at: number): void }).set(values, patch.index);
-    } else throw new Error('a splice of something that is not an array');
-    return;
-  }
-  if (keys.length === 0) {
-    if (patch.op !== 'replace') throw new Error(`${patch.op} of the root`);
-    replaceContents(root as Container, patch.value);
-    return;
-  }
-  const parent = resolve(root, keys.slice(0, -1)) as Container;
-  const last = keys[keys.length - 1];
-  if (typeof parent !== 'object' || parent === null) throw new Error('the parent is not a container');
-  const array =
-    Array.isArray(parent) ||
-    ArrayBuffer.isView(parent) ||
-    /Array\]$/.test(Object.prototype.toString.call(parent));
-  const index = array ? (last === '-' ? parent.length : Number(last)) : Number.NaN;
-  switch (patch.op) {
-    case 'add':
-    case 'replace': {
-      if (patch.op === 'replace' && patch.inPlace) {
-        replaceContents(childOf(parent, last), patch.value);
-        return;
-      }
-      if (isMap(parent)) parent.set(last, patch.value);
-      else if (isSet(parent)) parent.add(patch.value);
-      else if (Array.isArray(parent) && patch.op === 'add') parent.splice(index, 0, patch.value);
-      else if (Array.isArray(parent) && last === 'length') parent.length = patch.value as number;
-      else if (Array.isArray(parent)) parent[index] = patch.value;
-      else if (array) (parent as unknown as unknown[])[index] = patch.value;
-      else
-        Object.defineProperty(parent, String(last), {
-          value: patch.value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      return;
-    }
-    case 'link': {
-      const target = resolve(root, keysOfPatch(patch.from, patch.fromKeys));
-      if (isMap(parent)) parent.set(last, target);
-      else if (Array.isArray(parent)) parent[index] = target;
-      else parent[String(last)] = target;
-      return;
-    }
-    case 'remove': {
-      if (isMap(parent)) parent.delete(last);
-      else if (isSet(parent))
-        parent.delete(typeof last === 'object' && last !== null ? childOf(parent, last) : last);
-      else if (Array.isArray(parent) && !patch.hole) parent.splice(index, 1);
-      else delete parent[String(last)];
-      return;
-    }
-  }
-}
-
-/** A `replace` of the root: the draft's contents become `value`'s (the draft itself stays). */
-function replaceContents(root: Container, value: unknown): void {
-  const source = value as Container;
-  if (Array.isArray(root)) {
-    root.length = 0;
-    for (let i = 0; i < source.length; i++) if (i in source) root[i] = source[i];
-    root.length = source.length;
-  } else if (isMap(root)) {
-    root.clear();
-    for (const [key, item] of source as unknown as Map<unknown, unknown>) root.set(key, item);
-  } else if (isSet(root)) {
-    root.clear();
-    for (const item of source as unknown as Set<unknown>) root.add(item);
-  } else if (root instanceof Date) {
-    root.setTime((value as Date).getTime());
-  } else if (/Array\]$/.test(Object.prototype.toString.call(root))) {
-    (root as unknown as { set(values: ArrayLike<unknown>): void }).set(source);
-  } else if (Object.prototype.toString.call(root) === '[object DataView]') {
-    const bytes = value as DataView;
-    for (let i = 0; i < bytes.byteLength; i++) root.setUint8(i, bytes.getUint8(i));
-  } else {
-    for (const key of Object.keys(root)) delete root[key];
-    for (const key of Object.keys(source)) {
-      Object.defineProperty(root, key, {
-        value: source[key],
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    }
-  }
 }
 
 /**
