@@ -339,6 +339,23 @@ describe('ImageBuilder: the image is the native value built from the same entrie
     }
   });
 
+  test('finiteNumbers refuses ±Infinity and NaN, naming the path; without it they are packed', () => {
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const builder = new ImageBuilder('array', { finiteNumbers: true });
+      builder.push({ fine: [1e308, -0] });
+      assert.throws(
+        () => builder.push({ nested: [1, bad] }),
+        (error: unknown) =>
+          error instanceof CowshareError &&
+          error.code === 'UNPACKABLE' &&
+          error.message.startsWith(`$[1].nested[1]: ${bad}: a number out of range`),
+      );
+      const lenient = new ImageBuilder('array');
+      lenient.push(bad);
+      assertSameAsClone(toJS(open(lenient.finish())), [bad]);
+    }
+  });
+
   test('an empty builder of each root', () => {
     for (const [root, expected] of [
       ['map', new Map()],

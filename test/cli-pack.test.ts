@@ -366,6 +366,68 @@ describe('cowshare pack: bad input exits 1 naming the line, and leaves nothing b
     assertRefused(packFile('many.json', many), /many\.json: line 5002: /, ['many.json']);
   });
 
+  test('nesting past 1000 levels: one line naming the line and column, in JSON and NDJSON', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    // A value of 10^6 levels (JSON.parse reads it; packing it would overflow the stack).
+    const deep = nested(1_000_000);
+    for (const [name, content] of [
+      ['deep.ndjson', `1\n  ${deep}\n`],
+      ['deep.json', `[1,\n  ${deep}]`],
+    ] as const) {
+      const run = packFile(name, content);
+      assertRefused(
+        run,
+        new RegExp(`${escapeRegExp(name)}: line 2, column 1003: nested deeper than 1000 levels$`),
+        [name],
+      );
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+    // A string full of brackets nests nothing.
+    const text = JSON.stringify('['.repeat(5000));
+    // 1000 levels are packed: the root is one, the element 999 more.
+    for (const [name, content] of [
+      ['ok.json', `[${nested(999)}, ${text}]`],
+      ['ok.ndjson', `${nested(1000)}\n${text}\n`],
+    ] as const) {
+      const run = packFile(name, content);
+      assert.equal(run.status, 0, run.stderr);
+      assertSameAsClone(
+        packed(run.output),
+        name.endsWith('.ndjson')
+          ? content
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l))
+          : JSON.parse(content),
+      );
+    }
+    assert.match(cowshare(['pack', '--help']).stdout, /nest up to 1000 levels/);
+  });
+
+  test('a number beyond the range of a double (JSON.parse reads 1e400 as Infinity) is refused with its line', () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        'big.ndjson',
+        '{"a": 1}\n{"a": [2, 1e400]}\n',
+        /big\.ndjson: line 2: \$\[1\]\.a\[1\]: Infinity: a number out of range/,
+      ],
+      [
+        'big.json',
+        '[\n{"a": 1},\n{"b": -1e999}\n]',
+        /big\.json: line 3: \$\[1\]\.b: -Infinity: a number out of range/,
+      ],
+      ['big.csv', 'x,y\n1,2\n3,1e400\n', /big\.csv: line 3: \$\[1\]\.y: Infinity: a number out of range/],
+    ];
+    for (const [name, content, pattern] of cases) {
+      assertRefused(packFile(name, content, ...(name.endsWith('.csv') ? ['--typed'] : [])), pattern, [name]);
+    }
+    // Without --typed a CSV cell is text; 1e308 is in range.
+    assert.equal(packFile('text.csv', 'x\n1e400\n').status, 0);
+    const run = packFile('fine.ndjson', '1e308\n-1e-400\n');
+    assert.equal(run.status, 0, run.stderr);
+    assertSameAsClone(packed(run.output), [1e308, -0]);
+  });
+
   test('CSV: a row with the wrong number of cells, a header with a column twice', () => {
     const long = `id,name\n${Array.from({ length: 3000 }, (_, i) => `${i},n${i}`).join('\n')}\n3000,x,extra\n`;
     assertRefused(

@@ -302,7 +302,9 @@ describe('commit: a layer of what changed', () => {
   test('commit(fork(x)) is an image of x for every x: a value that is no draft is packed', () => {
     const error = new RangeError('x', { cause: 1 });
     const values: unknown[] = [1, -0, 'text', '', null, undefined, true, 10n, new Number(3), new String('s')];
-    values.push(/re/g, error, new ArrayBuffer(4), new Date(0), {}, [1, , 3], new Map([[1, 2]]));
+    const holey = [1, 2, 3];
+    delete holey[1];
+    values.push(/re/g, error, new ArrayBuffer(4), new Date(0), {}, holey, new Map([[1, 2]]));
     for (const value of values) {
       assertSameAsClone(toJS(open(commit(fork(value)))), structuredClone(value));
       assertSameAsClone(toJS(open(commit(value))), structuredClone(value));

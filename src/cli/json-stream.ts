@@ -51,6 +51,9 @@ export class JsonSplitter {
   private start = 0;
   private startLine = 1;
   private key: string | undefined;
+  /** Characters dropped from the front of the input so far, and where the current line starts. */
+  private dropped = 0;
+  private lineStart = 0;
 
   constructor(private readonly name: string) {}
 
@@ -63,6 +66,7 @@ export class JsonSplitter {
     this.text = this.text.slice(keep);
     this.at -= keep;
     this.start -= keep;
+    this.dropped += keep;
     if (this.text.length > MAX_ELEMENT) {
       throw this.error(
         `an element longer than ${MAX_ELEMENT / 2 ** 20} MiB of text (an unclosed bracket?)`,
@@ -89,7 +93,7 @@ export class JsonSplitter {
         if (!this.scanValue(text, items)) return;
         continue;
       }
-      if (c === NEWLINE) this.line++;
+      if (c === NEWLINE) this.newLine(this.at);
       if (isSpace(c)) {
         this.at++;
         continue;
@@ -181,8 +185,12 @@ export class JsonSplitter {
       at = STRUCTURE.lastIndex - 1;
       const c = text.charCodeAt(at);
       if (c === QUOTE) this.inString = true;
-      else if (c === OPEN_BRACKET || c === OPEN_BRACE) this.depth++;
-      else if (c === NEWLINE) this.line++;
+      else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+        if (++this.depth > MAX_DEPTH) {
+          const column = this.dropped + at - this.lineStart + 1;
+          throw this.error(`nested deeper than ${MAX_DEPTH} levels`, this.line, column);
+        }
+      } else if (c === NEWLINE) this.newLine(at);
       else if (this.depth > 0) {
         if (c !== COMMA) this.depth--;
       } else {
@@ -199,6 +207,12 @@ export class JsonSplitter {
     return false;
   }
 
+  /** A newline at `at` of the text held. */
+  private newLine(at: number): void {
+    this.line++;
+    this.lineStart = this.dropped + at + 1;
+  }
+
   private parse(text: string, line: number): unknown {
     if (text.trim() === '') throw this.error('expected a value', line);
     try {
@@ -208,8 +222,9 @@ export class JsonSplitter {
     }
   }
 
-  private error(problem: string, line = this.line): CowshareError {
-    return new CowshareError('UNPACKABLE', `${this.name}: line ${line}: ${problem}`);
+  private error(problem: string, line = this.line, column?: number): CowshareError {
+    const where = column === undefined ? `line ${line}` : `line ${line}, column ${column}`;
+    return new CowshareError('UNPACKABLE', `${this.name}: ${where}: ${problem}`);
   }
 }
 
@@ -223,6 +238,34 @@ function stringEnd(text: string, from: number): number {
     while (quote - 1 - slashes >= from && text.charCodeAt(quote - 1 - slashes) === BACKSLASH) slashes++;
     if (slashes % 2 === 0) return quote;
     at = quote + 1;
+  }
+}
+
+/**
+ * How deep a value in the input may nest: `pack` walks values recursively, and this is well within
+ * what the stack allows wherever it runs (some thousands of levels), with room to spare.
+ */
+export const MAX_DEPTH = 1000;
+
+/**
+ * The index in `text` (one JSON value) of the bracket that opens level MAX_DEPTH + 1, or -1. A text
+ * shorter than MAX_DEPTH characters cannot nest that deep, and is not scanned.
+ */
+export function tooDeepAt(text: string): number {
+  if (text.length <= MAX_DEPTH) return -1;
+  let depth = 0;
+  for (let at = 0; ; ) {
+    STRUCTURE.lastIndex = at;
+    if (STRUCTURE.exec(text) === null) return -1;
+    at = STRUCTURE.lastIndex - 1;
+    const c = text.charCodeAt(at);
+    if (c === QUOTE) {
+      at = stringEnd(text, at + 1);
+      if (at < 0) return -1; // not JSON: JSON.parse has said so
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > MAX_DEPTH) return at;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+    at++;
   }
 }
 

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { CowshareError } from '../errors.js';
-import { type JsonItem, JsonSplitter } from './json-stream.js';
+import { type JsonItem, JsonSplitter, MAX_DEPTH, tooDeepAt } from './json-stream.js';
 
 export type InputFormat = 'json' | 'ndjson' | 'csv';
 
@@ -56,11 +56,20 @@ export class Input {
     const parseLine = (text: string): JsonItem | undefined => {
       line++;
       if (text.trim() === '') return undefined;
+      let value: unknown;
       try {
-        return { key: undefined, value: JSON.parse(text), line };
+        value = JSON.parse(text);
       } catch (error) {
         throw new CowshareError('UNPACKABLE', `${this.name}: line ${line}: ${(error as Error).message}`);
       }
+      const deep = tooDeepAt(text);
+      if (deep >= 0) {
+        throw new CowshareError(
+          'UNPACKABLE',
+          `${this.name}: line ${line}, column ${deep + 1}: nested deeper than ${MAX_DEPTH} levels`,
+        );
+      }
+      return { key: undefined, value, line };
     };
     for await (const text of this.text()) {
       const lines = (rest + text).split('\n');

@@ -10,6 +10,7 @@ import { CowshareError } from '../errors.js';
 import { fileError, inFile } from '../node/file-errors.js';
 import { ImageFileBuilder } from '../node/image-file-builder.js';
 import { type Command, positionalArgs, UsageError } from './command.js';
+import { MAX_DEPTH } from './json-stream.js';
 import { Input, type InputFormat } from './pack-input.js';
 import { bytes, count, duration, ProgressLine } from './progress.js';
 
@@ -38,7 +39,9 @@ earlier record (Map semantics) and is counted.
 
 The format comes from the input's extension (.json, .ndjson, .jsonl, .csv) or --format (needed
 for -, standard input). A malformed record or line stops the pack with its line number; nothing
-is left under the output name.
+is left under the output name. Values may nest up to ${MAX_DEPTH} levels deep (line and column of the
+bracket past that are named); a number beyond the range of a double (1e400, which JSON.parse
+reads as Infinity) is refused with its line.
 
 Options:
   -o, --output FILE   the image file to write (required)
@@ -70,11 +73,15 @@ Options:
     let shown = 0;
     try {
       for await (const batch of input.batches()) {
-        builder ??= new ImageFileBuilder(output, key !== undefined ? 'map' : input.root);
+        builder ??= new ImageFileBuilder(output, key !== undefined ? 'map' : input.root, BUILD);
         for (const item of batch) {
-          if (key !== undefined) builder.set(keyOf(item.value, key, name, item.line), item.value);
-          else if (input.root === 'object') builder.set(item.key!, item.value);
-          else builder.push(item.value);
+          try {
+            if (key !== undefined) builder.set(keyOf(item.value, key, name, item.line), item.value);
+            else if (input.root === 'object') builder.set(item.key!, item.value);
+            else builder.push(item.value);
+          } catch (error) {
+            throw atLine(error, item.line);
+          }
         }
         if (input.bytes !== shown) {
           // Once per chunk read, not per record: formatting the line costs more than a small record.
@@ -82,7 +89,7 @@ Options:
           line.update(progress(input.bytes, total, builder.size, performance.now() - started));
         }
       }
-      builder ??= new ImageFileBuilder(output, key !== undefined ? 'map' : input.root);
+      builder ??= new ImageFileBuilder(output, key !== undefined ? 'map' : input.root, BUILD);
       const built = await builder.finish();
       const ms = performance.now() - started;
       const replaced =
@@ -105,6 +112,17 @@ Options:
     }
   },
 };
+
+/** Input parsed from text: a number JSON.parse read as Infinity was out of range, not infinite. */
+const BUILD = { finiteNumbers: true };
+
+/** A refusal of a record's value (its path from the root: `$[12].price: …`), with the record's line. */
+function atLine(error: unknown, line: number): unknown {
+  if (!(error instanceof CowshareError) || (error.code !== 'UNPACKABLE' && error.code !== 'LIMIT'))
+    return error;
+  if (/^[^:]*: line \d+/.test(error.message)) return error; // keyOf's, which names the line already
+  return new CowshareError(error.code, `line ${line}: ${error.message}`);
+}
 
 function formatOf(path: string, given: string | boolean | undefined): InputFormat {
   if (given !== undefined) {

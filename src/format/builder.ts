@@ -19,6 +19,11 @@ export interface BuilderOptions extends WriterOptions {
    * ids) would only fill it, which is why the default is small.
    */
   internLimit?: number;
+  /**
+   * Refuse ±Infinity and NaN (`UNPACKABLE`, with the path): for values parsed from JSON, which has no
+   * such numbers — a literal beyond ±1.8e308 (`1e400`) parses as Infinity, silently. Default false.
+   */
+  finiteNumbers?: boolean;
 }
 
 /** What `finish` wrote with a sink. */
@@ -70,10 +75,11 @@ export class ImageBuilder {
     if (root !== 'map' && root !== 'array' && root !== 'object') {
       throw new TypeError(`root must be 'map', 'array' or 'object', got ${String(root)}`);
     }
-    const { internLimit = DEFAULT_INTERN_LIMIT, ...writerOptions } = options;
+    const { internLimit = DEFAULT_INTERN_LIMIT, finiteNumbers = false, ...writerOptions } = options;
     this.internLimit = internLimit;
     this.writer = new ImageWriter(writerOptions, sink);
     this.packer = new Packer(this.writer);
+    this.packer.finiteNumbers = finiteNumbers;
   }
 
   /** Entries (or items) so far, not counting replaced ones. */

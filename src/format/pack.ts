@@ -261,6 +261,8 @@ export class Packer {
   private freshFrom: Address = 0;
   /** For a layer: each replacement written, with the base node it replaces (see `keyHash`). */
   private readonly origins = new Map<Ref, Address>();
+  /** Refuse ±Infinity and NaN (BuilderOptions.finiteNumbers). */
+  finiteNumbers = false;
 
   constructor(
     private readonly writer: ImageWriter,
@@ -540,10 +542,15 @@ export class Packer {
       if (n !== 0 || 1 / n > 0) return inlineRef(((n << 1) | 1) >>> 0);
       return NEGATIVE_ZERO;
     }
+    if (Number.isFinite(n)) return this.float(Kind.Float64, n);
+    if (this.finiteNumbers) {
+      throw new PackFailure(
+        'UNPACKABLE',
+        `${n}: a number out of range (a literal beyond ±1.8e308 reads as ±Infinity)`,
+      );
+    }
     if (Number.isNaN(n)) return NAN;
-    if (n === Number.POSITIVE_INFINITY) return INFINITY;
-    if (n === Number.NEGATIVE_INFINITY) return NEGATIVE_INFINITY;
-    return this.float(Kind.Float64, n);
+    return n > 0 ? INFINITY : NEGATIVE_INFINITY;
   }
 
   private float(kind: Kind.Float64 | Kind.Date, n: number): Ref {

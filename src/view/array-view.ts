@@ -109,8 +109,8 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
       const extra = this.extra(key);
       if (extra !== NO_EXTRA) return extra;
       // Walks that stop at cycles by identity, which views do not have (`joined`, to-js.ts).
-      if (key === 'join') return join;
-      if (key === 'toLocaleString') return toLocaleString;
+      if (key === 'join') return viewJoin;
+      if (key === 'toLocaleString') return viewToLocaleString;
       if (key === 'toJSON') return viewToJSON;
     } else if (key === Symbol.iterator) return values;
     else if (key === NODE) return this;
@@ -228,13 +228,13 @@ function handlerOf(self: unknown): ArrayHandler | undefined {
   return node instanceof ArrayHandler ? node : undefined;
 }
 
-function join(this: unknown, separator?: unknown): string {
+function viewJoin(this: unknown, separator?: unknown): string {
   const handler = handlerOf(this);
   if (handler === undefined) return Array.prototype.join.call(this, separator as string);
   return handler.joined(separator === undefined ? ',' : String(separator), false);
 }
 
-function toLocaleString(this: unknown): string {
+function viewToLocaleString(this: unknown): string {
   const handler = handlerOf(this);
   if (handler === undefined) return Reflect.apply(Array.prototype.toLocaleString, this, []) as string;
   return handler.joined(',', true);
