@@ -6,6 +6,7 @@
 // where `auto` must read, `mmap` must refuse, and every other test must pass the same.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   closeSync,
   mkdtempSync,
@@ -14,6 +15,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -464,6 +466,33 @@ describe('writeImage', () => {
     assert.deepEqual(toJS(oldView), old);
     assert.deepEqual(toJS(openFile(path)), ['new']);
     assert.deepEqual(litter(), []);
+  });
+
+  test('a file truncated in place under a reader: SIGBUS when mapped, its old data when read', async () => {
+    const words = Array.from({ length: 20_000 }, (_, i) => `word ${i}`);
+    const characters = words.reduce((sum, w) => sum + w.length, 0);
+    const script = new URL('./workers/read-after-truncate.ts', import.meta.url);
+    for (const { option, gives } of BACKINGS) {
+      const path = newPath('truncated');
+      await writeImage(path, words);
+      const child = spawn(process.execPath, ['--import', 'tsx', script.pathname, path, option], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      let said = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        said += chunk;
+      });
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      truncateSync(path, 4096); // what writeImage never does: the pages past 4 KiB are gone
+      child.stdin!.write('go\n');
+      const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      if (gives === 'mmap') {
+        assert.equal(signal, 'SIGBUS', `backing ${option}: exit ${code}, said ${said}`);
+      } else {
+        assert.equal(code, 0, `backing ${option}: ${said}`);
+        assert.match(said, new RegExp(`read ${characters}\n`));
+      }
+    }
   });
 
   test('a value that cannot be packed, or a bad image, leaves nothing behind', async () => {
