@@ -1030,6 +1030,7 @@ export class Packer {
   }
 
   private error(e: Error): Ref {
+    const isView = this.viewNode !== undefined; // (remember() forgets it)
     const name = e.name;
     const type = Math.max(0, ERROR_NAMES.indexOf(name as (typeof ERROR_NAMES)[number]));
     const address = this.node(Kind.Error, type, 3);
@@ -1043,9 +1044,10 @@ export class Packer {
     this.setSlot(address, body, message && 'value' in message ? this.encode(String(message.value)) : ABSENT);
     this.setSlot(address, body + 1, typeof stack === 'string' ? this.encode(stack) : ABSENT);
     let causeRef: Ref = ABSENT;
-    if (cause && 'value' in cause) {
+    // An error view's cause is a getter (it may lead back to the error): it stands for a packed one.
+    if (cause && ('value' in cause || (isView && cause.get !== undefined))) {
       try {
-        causeRef = this.encode(cause.value);
+        causeRef = this.encode('value' in cause ? cause.value : cause.get!.call(e));
       } catch (error) {
         PackFailure.rethrow(error, '.cause');
       }
