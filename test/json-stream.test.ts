@@ -5,10 +5,13 @@
 // inputs are refused with a CowshareError `<name>: line N: …` naming the line of the fault, the same
 // however the text is cut.
 // COWSHARE_FC_SEED=<n> replays a failing run; COWSHARE_FC_RUNS=<factor> scales the run counts.
+
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type JsonItem, JsonSplitter } from '../src/cli/json-stream.js';
+import { Input } from '../src/cli/pack-input.js';
 import { CowshareError } from '../src/errors.js';
 import { params } from './support/runs.js';
 
@@ -385,5 +388,32 @@ describe('JsonSplitter: malformed and hostile input is refused, naming the line'
       [1, 2],
     );
     assert.throws(() => splitter.push(']'), /line 1: expected a value/);
+  });
+});
+
+describe('Input: every format, from any readable stream', () => {
+  test('a stream whose data is there before reading starts loses none of it, and its bytes are counted', async () => {
+    const texts = { json: '[{"a": 1}, 2]', ndjson: '{"a": 1}\n2\n', csv: 'a,b\n1,2\n3,4\n' } as const;
+    const expected = {
+      json: [{ a: 1 }, 2],
+      ndjson: [{ a: 1 }, 2],
+      csv: [
+        { a: '1', b: '2' },
+        { a: '3', b: '4' },
+      ],
+    };
+    for (const format of ['json', 'ndjson', 'csv'] as const) {
+      const bytes = Buffer.from(texts[format]);
+      for (const source of [
+        Readable.from([bytes]),
+        Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]),
+      ]) {
+        const input = new Input(source, format, 'input');
+        const values: unknown[] = [];
+        for await (const batch of input.batches()) for (const item of batch) values.push(item.value);
+        assert.deepEqual(values, expected[format], format);
+        assert.equal(input.bytes, bytes.length, format);
+      }
+    }
   });
 });

@@ -33,9 +33,6 @@ export class Input {
   ) {}
 
   batches(): AsyncGenerator<JsonItem[]> {
-    this.source.on('data', (chunk: Buffer) => {
-      this.bytes += chunk.length;
-    });
     if (this.format === 'csv') return this.csv();
     return this.format === 'json' ? this.json() : this.ndjson();
   }
@@ -134,11 +131,18 @@ export class Input {
     return JSON_NUMBER.test(text) ? Number(text) : text;
   }
 
-  /** The input as text, decoded as UTF-8 across chunk boundaries; invalid UTF-8 is an error. */
+  /**
+   * The input as text, decoded as UTF-8 across chunk boundaries; invalid UTF-8 is an error. Bytes
+   * are counted here, as they are read: a 'data' listener would put the source in flowing mode and
+   * take chunks that arrive before the reading starts (a source in memory loses its first chunk).
+   */
   private async *text(): AsyncGenerator<string> {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     try {
-      for await (const chunk of this.source) yield decoder.decode(chunk as Buffer, { stream: true });
+      for await (const chunk of this.source) {
+        this.bytes += (chunk as Buffer).length;
+        yield decoder.decode(chunk as Buffer, { stream: true });
+      }
       yield decoder.decode();
     } catch (error) {
       if (error instanceof TypeError) {
