@@ -9,6 +9,7 @@ import { workerData } from 'node:worker_threads';
 import { CowshareError } from '../errors.js';
 import { openShared, type SharedImages } from '../share/shared-data.js';
 import type { OpenOptions } from '../view/open.js';
+import { CLONE_ERROR, inspectThrown, messageOf } from './thrown.js';
 
 /** What the pool gives every worker at start-up. */
 export interface PoolWorkerData {
@@ -30,25 +31,25 @@ type TaskFunction = (input: unknown) => unknown;
 const setup = workerData as PoolWorkerData;
 
 /**
- * piscina posts each outcome itself; when it cannot be cloned (a function in a result or in a thrown
- * value) it rethrows the DataCloneError as an uncaught exception, which ends the worker. That error is a
- * DOMException, which reaches the parent as an empty object: the pool would take the task for one whose
- * worker crashed, run it again, and report WORKER_DIED with no reason. Rethrown as an Error named
- * DataCloneError, it reaches the pool whole, which reports TASK_FAILED at once. Other errors go on as is.
+ * piscina posts each outcome itself; when it cannot be cloned (a function in a result) it rethrows the
+ * DataCloneError as an uncaught exception, which ends the worker. That error is a DOMException, which
+ * reaches the parent as an empty object: the pool would take the task for one whose worker crashed, run
+ * it again, and report WORKER_DIED with no reason. Rethrown as an Error named DataCloneError, it reaches
+ * the pool whole, which reports TASK_FAILED at once. Other errors go on as is.
  */
 process.on('uncaughtException', (error: unknown) => {
-  if (error instanceof DOMException && error.name === 'DataCloneError') {
+  if (error instanceof DOMException && error.name === CLONE_ERROR) {
     const plain = new Error(error.message);
-    plain.name = 'DataCloneError';
+    plain.name = CLONE_ERROR;
     throw plain;
   }
   throw error;
 });
 
-/** The task function bound to the opened data, or why it could not be loaded (reported on every task). */
-const loaded: { run: TaskFunction } | { error: unknown } = await load().then(
+/** The task function bound to the opened data, or the outcome of every task when it could not load. */
+const loaded: { run: TaskFunction } | { failed: Outcome } = await load().then(
   (run) => ({ run }),
-  (error: unknown) => ({ error }),
+  (error: unknown) => ({ failed: failure(error, true) }),
 );
 
 async function load(): Promise<TaskFunction> {
@@ -65,7 +66,7 @@ async function load(): Promise<TaskFunction> {
 }
 
 export default async function runTask(input: unknown): Promise<Outcome> {
-  if ('error' in loaded) return failure(loaded.error, true);
+  if ('failed' in loaded) return loaded.failed;
   try {
     return { ok: true, value: await loaded.run(input) };
   } catch (error) {
@@ -73,7 +74,24 @@ export default async function runTask(input: unknown): Promise<Outcome> {
   }
 }
 
-function failure(error: unknown, loading: boolean): Outcome {
-  const { name, code } = error instanceof Error ? (error as Error & { code?: unknown }) : {};
-  return { ok: false, error, name, code, loading };
+/**
+ * The outcome of a task that threw `thrown` — anything at all. It holds a structured-clone copy of the
+ * error (with its `name` and `code`, which the clone would drop), so that posting it cannot fail, and so
+ * that a value V8 writes but cannot read back (an Error whose `cause` leads back to itself, on which the
+ * parent's read would fail and the task would never answer) is caught here. A value that cannot be
+ * copied — a function, a symbol, a getter that throws — is replaced by a description of it.
+ */
+function failure(thrown: unknown, loading: boolean): Outcome {
+  try {
+    const { name, code } = thrown instanceof Error ? (thrown as Error & { code?: unknown }) : {};
+    const copy = structuredClone({ error: thrown, name: typeof name === 'string' ? name : undefined, code });
+    return { ok: false, loading, ...copy };
+  } catch (reason) {
+    // Its message is short; its stack, where the pool's own frames would say nothing, shows the value.
+    const description = new Error(
+      `${messageOf(thrown)} (the thrown value cannot cross threads: ${messageOf(reason)})`,
+    );
+    description.stack = `${CLONE_ERROR}: ${description.message}\n${inspectThrown(thrown)}`;
+    return { ok: false, loading, error: description, name: CLONE_ERROR, code: undefined };
+  }
 }

@@ -18,6 +18,7 @@ import type { OpenOptions } from '../view/open.js';
 import type { Outcome, PoolWorkerData } from './pool-worker.js';
 import { siblingModule } from './sibling.js';
 import { type MapOptions, mapTasks } from './task-stream.js';
+import { CLONE_ERROR, messageOf } from './thrown.js';
 
 /** A task function as a worker module exports it: called with one input and the opened shared data. */
 export type TaskFunction = (input: any, data: any) => unknown;
@@ -218,11 +219,7 @@ function restore(outcome: Outcome & { ok: false }): unknown {
 }
 
 function isCloneError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'DataCloneError';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error && error.name === CLONE_ERROR;
 }
 
 /** The task module as a file URL; a missing file is refused here rather than in every worker. */
