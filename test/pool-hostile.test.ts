@@ -1,6 +1,6 @@
 // The worker pool under attack, with real worker threads (the task modules are in test/workers/): tasks
-// that throw anything at all. Every call settles — a rejection with what was thrown, never a hang — no
-// rejection goes unhandled, and the worker lives on.
+// that throw anything at all, and results that cannot be sent. Every call settles — a rejection with
+// what was thrown, never a hang — no rejection goes unhandled, and the worker lives on.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -79,4 +79,18 @@ describe('a task that throws anything', () => {
       },
     );
   }
+
+  test(
+    'a result whose getter throws as it is sent is TASK_FAILED, not retried, and the pool goes on',
+    HANG,
+    async () => {
+      const pool = throwsPool();
+      const attempts = sharedInts(1);
+      const error = await rejection(pool.run({ value: 1, fail: 'getter-result', attempts }));
+      assertTaskError(error, 'TASK_FAILED', undefined);
+      assert.match(error.message, /cannot cross threads: the answer getter threw/);
+      assert.equal(Atomics.load(attempts, 0), 1);
+      assert.equal(await pool.run({ value: 4 }), 8);
+    },
+  );
 });

@@ -360,7 +360,7 @@ describe('a task that throws', () => {
   const throwsPool = suitePool<typeof maybeThrow>({ worker: worker('throws'), threads: 2 });
   test('map rejects with TASK_FAILED naming the input, with the worker error as the cause', async () => {
     const pool = throwsPool();
-    const yielded: number[] = [];
+    const yielded: unknown[] = [];
     const error = await rejection(
       (async () => {
         for await (const result of pool.map(

@@ -31,19 +31,25 @@ type TaskFunction = (input: unknown) => unknown;
 const setup = workerData as PoolWorkerData;
 
 /**
- * piscina posts each outcome itself; when it cannot be cloned (a function in a result) it rethrows the
- * DataCloneError as an uncaught exception, which ends the worker. That error is a DOMException, which
- * reaches the parent as an empty object: the pool would take the task for one whose worker crashed, run
- * it again, and report WORKER_DIED with no reason. Rethrown as an Error named DataCloneError, it reaches
- * the pool whole, which reports TASK_FAILED at once. Other errors go on as is.
+ * True from the moment an outcome is handed to piscina until the next task starts. piscina posts the
+ * outcome itself, and when posting throws (a result holding a function, or a getter that throws) it
+ * rethrows that error as an uncaught exception, which ends the worker. An uncaught exception in this
+ * window is that error (or, rarely, one the finished task left in a microtask): the task is at fault,
+ * not the worker. A failure outcome is a plain copy, so posting it does not throw.
+ */
+let answering = false;
+
+/**
+ * Ends the worker with an error that reaches the pool whole: an Error named DataCloneError, which the
+ * pool reports as TASK_FAILED at once. (The DataCloneError itself is a DOMException, which reaches the
+ * parent as an empty object: the pool would take the task for one whose worker crashed, run it again,
+ * and report WORKER_DIED with no reason.) Any other uncaught error goes on as is: the worker died.
  */
 process.on('uncaughtException', (error: unknown) => {
-  if (error instanceof DOMException && error.name === CLONE_ERROR) {
-    const plain = new Error(error.message);
-    plain.name = CLONE_ERROR;
-    throw plain;
-  }
-  throw error;
+  if (!answering) throw error;
+  const plain = new Error(messageOf(error));
+  plain.name = CLONE_ERROR;
+  throw plain;
 });
 
 /** The task function bound to the opened data, or the outcome of every task when it could not load. */
@@ -66,9 +72,15 @@ async function load(): Promise<TaskFunction> {
 }
 
 export default async function runTask(input: unknown): Promise<Outcome> {
-  if ('failed' in loaded) return loaded.failed;
+  answering = false;
+  const outcome = 'failed' in loaded ? loaded.failed : await settle(loaded.run, input);
+  answering = true;
+  return outcome;
+}
+
+async function settle(run: TaskFunction, input: unknown): Promise<Outcome> {
   try {
-    return { ok: true, value: await loaded.run(input) };
+    return { ok: true, value: await run(input) };
   } catch (error) {
     return failure(error, false);
   }

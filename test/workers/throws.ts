@@ -20,7 +20,7 @@ function unreadableError(property: 'message' | 'stack' | 'name'): Error {
   return error;
 }
 
-/** What each `fail` throws. */
+/** What each `fail` throws (or, for `getter-result`, returns). */
 const failures = {
   custom: (value: number) => new QuotaError(`quota exceeded at ${value}`),
   string: () => 'a plain string',
@@ -46,6 +46,12 @@ const failures = {
     error.cause = error;
     return error;
   },
+  /** Returned, not thrown: a result that cannot be cloned because its getter throws. */
+  'getter-result': () => ({
+    get answer(): never {
+      throw new Error('the answer getter threw');
+    },
+  }),
 } satisfies Record<string, (value: number) => unknown>;
 
 export type Failure = keyof typeof failures;
@@ -57,8 +63,9 @@ export interface Input {
   thread?: boolean;
 }
 
-export default function maybeThrow({ value, fail, attempts, thread }: Input): number {
+export default function maybeThrow({ value, fail, attempts, thread }: Input): number | object {
   if (attempts) Atomics.add(attempts, 0, 1);
+  if (fail === 'getter-result') return failures[fail]();
   if (fail !== undefined) throw failures[fail](value);
   return thread ? threadId : value * 2;
 }
