@@ -1,10 +1,26 @@
 // The worker pool under attack, with real worker threads (the task modules are in test/workers/): tasks
-// that throw anything at all, and results that cannot be sent. Every call settles — a rejection with
-// what was thrown, never a hang — no rejection goes unhandled, and the worker lives on.
+// that throw anything at all, and workers that die mid-task. Each is checked against a model of what was
+// submitted: every result is delivered exactly once or the call rejects, nothing hangs, and no rejection
+// goes unhandled.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { assertTaskError, rejection, sharedInts, suitePool, worker } from './support/pool.js';
+import { open } from '../src/index.js';
+import {
+  assertTaskError,
+  collect,
+  rejection,
+  sharedInts,
+  suitePool,
+  trackWorkers,
+  waitUntil,
+  withPool,
+  worker,
+} from './support/pool.js';
+import type crash from './workers/crash.js';
+import type { Death } from './workers/crash.js';
+import type gated from './workers/gated-start.js';
+import { LOADS, OPEN } from './workers/gated-start.js';
 import type maybeThrow from './workers/throws.js';
 import type { Failure } from './workers/throws.js';
 
@@ -18,6 +34,17 @@ afterEach(async () => {
 
 /** A test that would hang if the pool lost a result fails by this timeout instead. */
 const HANG = { timeout: 30_000 };
+
+/**
+ * One pool for most tests, since starting a worker (through tsx) costs about half a second: tasks that
+ * die mid-task, and with `dies: 0` a count of how often each input started, in attempts[slot]. 32 MB
+ * of heap is enough to load the module and quick to exhaust.
+ */
+const crashPool = suitePool<typeof crash>({
+  worker: worker('crash'),
+  threads: 2,
+  resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+});
 
 describe('a task that throws anything', () => {
   const throwsPool = suitePool<typeof maybeThrow>({ worker: worker('throws'), threads: 1 });
@@ -91,6 +118,135 @@ describe('a task that throws anything', () => {
       assert.match(error.message, /cannot cross threads: the answer getter threw/);
       assert.equal(Atomics.load(attempts, 0), 1);
       assert.equal(await pool.run({ value: 4 }), 8);
+    },
+  );
+});
+
+describe('a worker that dies mid-task', () => {
+  test(
+    'exit, out of heap, an uncaught error in a timer: each is retried, and map yields every result once',
+    HANG,
+    async () => {
+      const pool = crashPool();
+      const deaths: (Death | undefined)[] = [
+        undefined,
+        'exit',
+        undefined,
+        'oom',
+        undefined,
+        'timer',
+        undefined,
+        undefined,
+      ];
+      const attempts = sharedInts(deaths.length);
+      const inputs = deaths.map((how, slot) => ({
+        attempts,
+        slot,
+        value: slot * 10,
+        ms: 15,
+        ...(how ? { how, dies: 1 } : {}),
+      }));
+      assert.deepEqual(
+        await collect(pool.map(inputs)),
+        inputs.map((input) => input.value),
+      );
+      // The tasks that did not die ran once: a crash beside them did not run them again.
+      assert.deepEqual(
+        [...attempts],
+        deaths.map((how) => (how ? 2 : 1)),
+      );
+    },
+  );
+
+  test(
+    'a task whose worker always dies is WORKER_DIED after 1 + retries attempts; those beside it resolve once',
+    HANG,
+    async () => {
+      const pool = crashPool();
+      const causes: Record<Death, (cause: unknown) => void> = {
+        exit: (cause) => assert.match((cause as Error).message, /exited with code:? 7/),
+        oom: (cause) => assert.equal((cause as { code?: unknown }).code, 'ERR_WORKER_OUT_OF_MEMORY'),
+        timer: (cause) => assert.equal((cause as Error).message, 'thrown from a timer at input 5'),
+      };
+      // Inputs 1, 3 and 5 kill their worker on every attempt, each its own way, among tasks that do not.
+      const deaths = [undefined, 'exit', undefined, 'oom', undefined, 'timer'] as const;
+      const attempts = sharedInts(deaths.length);
+      const runs = deaths.map((how, slot) =>
+        pool.run({ attempts, slot, value: slot, ms: 20, ...(how ? { how, dies: 99 } : {}) }),
+      );
+      for (const [slot, outcome] of (await Promise.allSettled(runs)).entries()) {
+        const how = deaths[slot];
+        if (how === undefined) {
+          assert.deepEqual(outcome, { status: 'fulfilled', value: slot }, `input ${slot}`);
+          continue;
+        }
+        assert.equal(outcome.status, 'rejected', how);
+        const error = (outcome as PromiseRejectedResult).reason;
+        assertTaskError(error, 'WORKER_DIED', undefined);
+        assert.match(error.message, /on all 2 attempts/);
+        causes[how](error.cause);
+      }
+      assert.deepEqual(
+        [...attempts],
+        deaths.map((how) => (how ? 2 : 1)),
+      );
+    },
+  );
+
+  test(
+    'a task aborted on a worker that is still starting does not stop the pool replacing dead workers',
+    HANG,
+    async () => {
+      // piscina's own balancer gave that task to the starting worker; aborting it terminated the worker
+      // before it was ready, and piscina then took its worker module for one that cannot start: it
+      // replaced no worker that died from then on (only a task finding no worker started one), and
+      // once a death left none, the pool refused every task.
+      const options = {
+        worker: worker('gated-start'),
+        threads: 2,
+        retries: 0,
+        shared: { gate: new Int32Array(2) },
+      };
+      const workers = trackWorkers();
+      await withPool<typeof gated>(options, async (pool) => {
+        const gate = open<Int32Array>(pool.images.gate);
+        assert.deepEqual(
+          await Promise.all([1, 2].map((value) => pool.run({ kind: 'value', value }))),
+          [1, 2],
+        );
+
+        assertTaskError(await rejection(pool.run({ kind: 'exit' })), 'WORKER_DIED', undefined);
+        await waitUntil(gate, LOADS, 3); // the replacement is starting, and held there by the gate
+        const cells = sharedInts(1);
+        const held = pool.run({ kind: 'hold', cells }); // on the other worker, the only ready one
+        const controller = new AbortController();
+        const reason = new Error('not needed');
+        const queued = pool.run({ kind: 'value', value: 11 }, { signal: controller.signal });
+        Atomics.store(cells, 0, 1);
+        Atomics.notify(cells, 0);
+        await held; // the worker that held it is free: piscina hands the queued task on
+        controller.abort(reason);
+        const outcome = await queued.catch((error: unknown) => error);
+        assert.ok(outcome === 11 || outcome === reason, String(outcome));
+        Atomics.store(gate, OPEN, 1);
+        Atomics.notify(gate, OPEN);
+        // The aborted task's worker is terminated; only once piscina has seen it exit would it stop
+        // replacing workers. No shared memory tells when a thread has gone: its async resource does.
+        while ((await workers.alive()) > 2) {}
+        // And the workers started meanwhile have all loaded: the one replacing the aborted task's worker,
+        // unless the task ended first.
+        await waitUntil(gate, LOADS, outcome === reason ? 4 : 3);
+
+        // Every dead worker is replaced at once, with no task waiting for it: each start is a load.
+        for (let death = 0; death < 2; death++) {
+          const loads = Atomics.load(gate, LOADS);
+          const error = await rejection(pool.run({ kind: 'exit' }));
+          assertTaskError(error, 'WORKER_DIED', undefined);
+          assert.match(error.message, /retries are off/, `death ${death}`);
+          await waitUntil(gate, LOADS, loads + 1);
+        }
+        assert.equal(await pool.run({ kind: 'value', value: 5 }), 5);
+      }).finally(() => workers.stop());
     },
   );
 });

@@ -78,6 +78,8 @@ export class Pool<F extends TaskFunction = TaskFunction> {
   #closed = false;
   /** Why the pool has no worker left and cannot start one (every worker died while starting). */
   #broken: { error: unknown } | undefined;
+  /** Thread ids of the workers piscina has announced ready ('workerCreate'): the only ones given tasks. */
+  readonly #ready = new Set<number>();
 
   constructor(options: PoolOptions<TaskShared<F>>) {
     const { threads = availableParallelism(), retries = 1 } = options;
@@ -105,13 +107,27 @@ export class Pool<F extends TaskFunction = TaskFunction> {
       // Workers live as long as the pool: a replaced worker would receive the images again.
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
+      // piscina's own balancer also gives tasks to workers that are still starting. When such a task
+      // is aborted, piscina terminates the worker, sees it exit before it was ready, takes that for a
+      // worker module that cannot start, and from then on replaces no worker that dies: once a death
+      // leaves none, the pool fails every task (#checkWorkers). So a task waits for a ready worker.
+      loadBalancer: (_task, workers) =>
+        workers.find((worker) => worker.currentUsage === 0 && this.#ready.has(worker.id)) ?? null,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+    this.#piscina.on('workerCreate', (worker: { id: number }) => {
+      // A worker that exited by itself leaves its id here (piscina reports it as -1 then): drop those.
+      for (const id of this.#ready) {
+        if (!this.#piscina.threads.some((thread) => thread.threadId === id)) this.#ready.delete(id);
+      }
+      this.#ready.add(worker.id);
     });
     // piscina emits 'error' when a worker dies with no task on it (while starting, or idle); unheard,
     // that event would end the process. A worker that dies while starting is not replaced, and once
     // none is left, tasks would wait forever: the pool then fails them, and every later one, instead.
     this.#piscina.on('error', (error: unknown) => this.#checkWorkers(error));
-    this.#piscina.on('workerDestroy', () => {
+    this.#piscina.on('workerDestroy', (worker: { id: number }) => {
+      this.#ready.delete(worker.id);
       // After the microtask, piscina has started the replacement if it starts one.
       queueMicrotask(() => this.#checkWorkers(new Error('every worker exited while starting')));
     });

@@ -1,7 +1,9 @@
 // Helpers shared by the pool tests: pools that are always destroyed, shared-memory cells to synchronise
 // with workers, and assertions on task errors.
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import { after } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CowshareError } from '../../src/index.js';
 import {
   Pool,
@@ -101,3 +103,29 @@ export function assertTaskError(
 }
 
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Counts the worker threads of this process that have not exited, from the moment it is called: every
+ * `Worker` is an async resource of type WORKER, destroyed (for async_hooks) once its thread has exited.
+ * Independent of the pool and of piscina: a thread the pool forgot still counts.
+ */
+export function trackWorkers(): { alive(): Promise<number>; stop(): void } {
+  const workers = new Set<number>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'WORKER') workers.add(id);
+    },
+    destroy(id) {
+      workers.delete(id);
+    },
+  }).enable();
+  return {
+    // async_hooks runs destroy hooks on a later turn of the event loop.
+    alive: async () => {
+      await nextTurn();
+      await nextTurn();
+      return workers.size;
+    },
+    stop: () => void hook.disable(),
+  };
+}
