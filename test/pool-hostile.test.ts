@@ -1,16 +1,19 @@
 // The worker pool under attack, with real worker threads (the task modules are in test/workers/): tasks
-// that throw anything at all, and workers that die mid-task. Each is checked against a model of what was
-// submitted: every result is delivered exactly once or the call rejects, nothing hangs, and no rejection
-// goes unhandled.
+// that throw anything at all, workers that die mid-task, and pools that are closed. Each is checked
+// against a model of what was submitted: every result is delivered exactly once or the call rejects,
+// nothing hangs, no rejection goes unhandled, and no worker thread outlives `close` or `destroy`.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { open } from '../src/index.js';
+import { CowshareError, open } from '../src/index.js';
+import { Pool, TaskError } from '../src/node/index.js';
 import {
   assertTaskError,
   collect,
+  range,
   rejection,
   sharedInts,
+  staysStill,
   suitePool,
   trackWorkers,
   waitUntil,
@@ -21,6 +24,9 @@ import type crash from './workers/crash.js';
 import type { Death } from './workers/crash.js';
 import type gated from './workers/gated-start.js';
 import { LOADS, OPEN } from './workers/gated-start.js';
+import type heartbeat from './workers/heartbeat.js';
+import { STOP } from './workers/heartbeat.js';
+import type stuck from './workers/stuck.js';
 import type maybeThrow from './workers/throws.js';
 import type { Failure } from './workers/throws.js';
 
@@ -45,6 +51,9 @@ const crashPool = suitePool<typeof crash>({
   threads: 2,
   resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
 });
+
+const isClosed = (error: unknown): boolean =>
+  error instanceof CowshareError && !(error instanceof TaskError) && error.code === 'POOL_CLOSED';
 
 describe('a task that throws anything', () => {
   const throwsPool = suitePool<typeof maybeThrow>({ worker: worker('throws'), threads: 1 });
@@ -247,6 +256,115 @@ describe('a worker that dies mid-task', () => {
         }
         assert.equal(await pool.run({ kind: 'value', value: 5 }), 5);
       }).finally(() => workers.stop());
+    },
+  );
+});
+
+describe('closing', () => {
+  test(
+    'close waits for the tasks running on every worker, the queued ones and a retry, then ends',
+    HANG,
+    async () => {
+      const pool = new Pool<typeof crash>({ worker: worker('crash'), threads: 2 });
+      try {
+        const attempts = sharedInts(5);
+        const runs = [
+          { ms: 50 },
+          { ms: 400 },
+          { ms: 5 },
+          { ms: 5, how: 'exit' as const, dies: 1 }, // its worker dies while the pool closes: it runs again
+          { ms: 5 },
+        ].map((task, slot) => pool.run({ attempts, slot, value: slot, ...task }));
+        await waitUntil(attempts, 1, 1); // the long task is running
+        await pool.close();
+        assert.deepEqual(await Promise.all(runs), range(5));
+        assert.deepEqual([...attempts], [1, 1, 1, 2, 1]);
+      } finally {
+        await pool.destroy();
+      }
+    },
+  );
+
+  test('after close or destroy resolves, no worker beats any more and no thread is left', HANG, async () => {
+    for (const end of ['close', 'destroy'] as const) {
+      const workers = trackWorkers();
+      try {
+        const pool = new Pool<typeof heartbeat>({ worker: worker('heartbeat'), threads: 2 });
+        const beats = sharedInts(3);
+        const running = [1, 2].map((slot) => pool.run({ beats, slot }).catch((error: unknown) => error));
+        await waitUntil(beats, 1, 1);
+        await waitUntil(beats, 2, 1);
+        let ended = false;
+        const ending = pool[end]().then(() => {
+          ended = true;
+        });
+        if (end === 'close') {
+          // close waits for both tasks: the workers beat on until they are told to stop.
+          await waitUntil(beats, 1, Atomics.load(beats, 1) + 20);
+          await waitUntil(beats, 2, Atomics.load(beats, 2) + 20);
+          assert.equal(ended, false, 'close resolved while its tasks ran');
+          Atomics.store(beats, STOP, 1);
+          Atomics.notify(beats, STOP);
+        }
+        await ending;
+        const results = await Promise.all(running);
+        if (end === 'close') for (const beatsSeen of results) assert.equal(typeof beatsSeen, 'number');
+        else for (const error of results) assert.ok(isClosed(error), String(error));
+        assert.deepEqual(await Promise.all([1, 2].map((slot) => staysStill(beats, slot, 100))), [true, true]);
+        assert.equal(await workers.alive(), 0, `worker threads left after ${end}`);
+      } finally {
+        workers.stop();
+      }
+    }
+  });
+
+  test(
+    'a worker ended earlier but slow to stop is waited for, and not replaced after the pool ends',
+    HANG,
+    async () => {
+      for (const end of ['close', 'destroy'] as const) {
+        const workers = trackWorkers();
+        try {
+          const pool = new Pool<typeof stuck>({ worker: worker('stuck'), threads: 1 });
+          const started = sharedInts(1);
+          const controller = new AbortController();
+          const reason = new Error('stop it');
+          const running = pool.run({ started, ms: 400 }, { signal: controller.signal });
+          await waitUntil(started, 0, 1);
+          // Terminated, its thread lives on until the native call it is blocked in returns.
+          controller.abort(reason);
+          assert.equal(await rejection(running), reason);
+          await pool[end]();
+          assert.equal(await workers.alive(), 0, `worker threads left after ${end}`);
+        } finally {
+          workers.stop();
+        }
+      }
+    },
+  );
+
+  test(
+    'calls after close or destroy reject with POOL_CLOSED, an empty map too; ending again is harmless',
+    HANG,
+    async () => {
+      for (const end of ['close', 'destroy'] as const) {
+        const pool = new Pool<typeof crash>({ worker: worker('crash'), threads: 1 });
+        const attempts = sharedInts(1);
+        await pool[end]();
+        assert.ok(isClosed(await rejection(pool.run({ attempts, slot: 0, value: 1 }))), end);
+        for (const inputs of [[{ attempts, slot: 0, value: 1 }], []]) {
+          assert.ok(isClosed(await rejection(collect(pool.map(inputs)))), `${end}: map of ${inputs.length}`);
+        }
+        let read = false;
+        async function* lazy() {
+          read = true;
+          yield { attempts, slot: 0, value: 1 };
+        }
+        assert.ok(isClosed(await rejection(collect(pool.map(lazy())))));
+        assert.equal(read, false, 'a closed pool reads no input');
+        await Promise.all([pool.close(), pool.destroy(), pool.close()]);
+        assert.equal(Atomics.load(attempts, 0), 0, 'nothing ran');
+      }
     },
   );
 });

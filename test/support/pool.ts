@@ -1,5 +1,5 @@
-// Helpers shared by the pool tests: pools that are always destroyed, shared-memory cells to synchronise
-// with workers, and assertions on task errors.
+// Helpers shared by the pool tests (test/pool.test.ts, test/pool-hostile.test.ts): pools that are always
+// destroyed, shared-memory cells to synchronise with workers, and assertions on task errors.
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { after } from 'node:test';
@@ -69,6 +69,17 @@ export async function waitUntil(cells: Int32Array, index: number, atLeast: numbe
       const waiting = waitAsync(cells, index, now, 1000);
       if (waiting.async) await waiting.value;
     }
+  } finally {
+    clearTimeout(alive);
+  }
+}
+
+/** Whether `cells[index]` stays at its value for `ms`: false as soon as any thread changes and notifies it. */
+export async function staysStill(cells: Int32Array, index: number, ms: number): Promise<boolean> {
+  const alive = setTimeout(() => {}, ms); // as in waitUntil
+  try {
+    const waiting = waitAsync(cells, index, Atomics.load(cells, index), ms);
+    return (waiting.async ? await waiting.value : waiting.value) === 'timed-out';
   } finally {
     clearTimeout(alive);
   }
