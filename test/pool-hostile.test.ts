@@ -1,5 +1,6 @@
 // The worker pool under attack, with real worker threads (the task modules are in test/workers/): tasks
-// that throw anything at all, workers that die mid-task, and pools that are closed. Each is checked
+// that throw anything at all, workers that die mid-task, map inputs that throw, stall or never end,
+// aborts at random moments, consumers that leave early, and pools that are closed. Each is checked
 // against a model of what was submitted: every result is delivered exactly once or the call rejects,
 // nothing hangs, no rejection goes unhandled, and no worker thread outlives `close` or `destroy`.
 import assert from 'node:assert/strict';
@@ -21,7 +22,7 @@ import {
   worker,
 } from './support/pool.js';
 import type crash from './workers/crash.js';
-import type { Death } from './workers/crash.js';
+import type { Input as CrashInput, Death } from './workers/crash.js';
 import type gated from './workers/gated-start.js';
 import { LOADS, OPEN } from './workers/gated-start.js';
 import type heartbeat from './workers/heartbeat.js';
@@ -260,6 +261,200 @@ describe('a worker that dies mid-task', () => {
   );
 });
 
+describe('map over inputs that fail, stall or never end', () => {
+  const SLOTS = 64;
+
+  /** No input started twice, and none the iteration had not read when it settled. */
+  function assertStarts(attempts: Int32Array, read: number): void {
+    for (const [slot, count] of attempts.entries()) {
+      assert.ok(count <= (slot < read ? 1 : 0), `input ${slot} of ${read} read started ${count} times`);
+    }
+  }
+
+  test(
+    'an input that throws midway: the iteration rejects with its error, starts nothing more, calls no return',
+    HANG,
+    async () => {
+      const pool = crashPool();
+      for (const isAsync of [true, false]) {
+        const attempts = sharedInts(SLOTS);
+        const broke = new Error('the input broke');
+        let read = 0;
+        let returns = 0;
+        const iterator = {
+          next() {
+            if (read === 5) throw broke;
+            const slot = read++;
+            const next = { done: false as const, value: { attempts, slot, value: slot, ms: 30 } };
+            return isAsync ? Promise.resolve(next) : next;
+          },
+          // An iterator whose next threw is done: return must not be called, and its error would hide the input's.
+          return() {
+            returns++;
+            throw new Error('return was called after next threw');
+          },
+        };
+        const inputs = isAsync
+          ? { [Symbol.asyncIterator]: () => iterator }
+          : { [Symbol.iterator]: () => iterator };
+        const yielded: number[] = [];
+        const error = await rejection(
+          (async () => {
+            for await (const result of pool.map(inputs as Iterable<CrashInput>, { concurrency: 3 }))
+              yielded.push(result);
+          })(),
+        );
+        assert.equal(error, broke);
+        assert.equal(returns, 0);
+        assert.deepEqual(yielded, range(yielded.length));
+        assertStarts(attempts, read);
+        assert.equal(await pool.run({ attempts, slot: SLOTS - 1, value: 7 }), 7);
+      }
+    },
+  );
+
+  test(
+    'an input whose next never settles: aborting rejects at once, and return is called without waiting',
+    HANG,
+    async () => {
+      const pool = crashPool();
+      for (const kind of ['iterator', 'async generator'] as const) {
+        const attempts = sharedInts(SLOTS);
+        let returns = 0;
+        const given = (slot: number) => ({ attempts, slot, value: slot });
+        async function* generator() {
+          yield given(0);
+          yield given(1);
+          await new Promise(() => {});
+        }
+        let read = 0;
+        const inputs =
+          kind === 'async generator'
+            ? generator()
+            : {
+                [Symbol.asyncIterator]: () => ({
+                  next: () =>
+                    read < 2
+                      ? Promise.resolve({ done: false, value: given(read++) })
+                      : new Promise<never>(() => {}),
+                  return: () => {
+                    returns++;
+                    return Promise.resolve({ done: true as const, value: undefined });
+                  },
+                }),
+              };
+        const controller = new AbortController();
+        const reason = new Error('enough waiting');
+        const yielded: number[] = [];
+        const iteration = (async () => {
+          for await (const result of pool.map(inputs, { signal: controller.signal })) yielded.push(result);
+        })();
+        await waitUntil(attempts, 1, 1); // both inputs started; the third next is pending for good
+        const aborted = performance.now();
+        controller.abort(reason);
+        assert.equal(await rejection(iteration), reason);
+        assert.ok(performance.now() - aborted < 1000, 'the rejection is prompt');
+        assert.deepEqual(yielded, range(yielded.length));
+        if (kind === 'iterator') assert.equal(returns, 1, kind);
+      }
+    },
+  );
+
+  test('results are yielded while the input waits for them (an input the consumer feeds)', HANG, async () => {
+    const pool = crashPool();
+    const attempts = sharedInts(SLOTS);
+    const inputs = channel<CrashInput>();
+    inputs.send({ attempts, slot: 0, value: 0 });
+    const results: number[] = [];
+    // Each result makes the next input: the map must hand a result over while its next read is pending.
+    for await (const result of pool.map(inputs, { concurrency: 2 })) {
+      results.push(result);
+      if (results.length < 6) inputs.send({ attempts, slot: results.length, value: results.length });
+      else inputs.end();
+    }
+    assert.deepEqual(results, range(6));
+  });
+
+  test(
+    'an endless input with an abort: rejects with the reason, reads no more, and closes the input',
+    HANG,
+    async () => {
+      const pool = crashPool();
+      const attempts = sharedInts(SLOTS);
+      let read = 0;
+      let closed: () => void = () => {};
+      const closing = new Promise<void>((resolve) => {
+        closed = resolve;
+      });
+      async function* endless() {
+        try {
+          for (;;) {
+            await nextTurn();
+            const slot = read++;
+            yield { attempts, slot: slot % SLOTS, value: slot, ms: 5 };
+          }
+        } finally {
+          closed();
+        }
+      }
+      const controller = new AbortController();
+      const reason = new Error('that is enough');
+      const yielded: number[] = [];
+      const error = await rejection(
+        (async () => {
+          for await (const result of pool.map(endless(), { signal: controller.signal, concurrency: 2 })) {
+            yielded.push(result);
+            if (yielded.length === 6) controller.abort(reason);
+          }
+        })(),
+      );
+      assert.equal(error, reason);
+      // Its return was called; being an async generator, it runs it once its pending next has answered.
+      await closing;
+      assert.ok(read < SLOTS, `${read} inputs read for 6 results`);
+      const readWhenSettled = read;
+      assert.deepEqual(yielded, range(6));
+      assert.equal(await pool.run({ attempts, slot: SLOTS - 1, value: 1 }), 1);
+      assert.equal(read, readWhenSettled, 'nothing read after the iteration settled');
+      assertStarts(attempts.subarray(0, SLOTS - 1), readWhenSettled);
+    },
+  );
+
+  test(
+    'break out of a map with concurrency: nothing more starts, nothing leaks, close leaves no worker',
+    HANG,
+    async () => {
+      const workers = trackWorkers();
+      try {
+        const pool = new Pool<typeof crash>({ worker: worker('crash'), threads: 2 });
+        const attempts = sharedInts(SLOTS);
+        let read = 0;
+        function* inputs() {
+          for (; read < SLOTS - 1; ) {
+            const slot = read++;
+            yield { attempts, slot, value: slot, ms: 40 };
+          }
+        }
+        const yielded: number[] = [];
+        for await (const result of pool.map(inputs(), { concurrency: 3, ordered: false })) {
+          yielded.push(result);
+          if (yielded.length === 2) break;
+        }
+        const readWhenLeft = read;
+        assert.equal(new Set(yielded).size, 2);
+        assert.ok(yielded.every((value) => value < readWhenLeft));
+        assert.equal(await pool.run({ attempts, slot: SLOTS - 1, value: 1 }), 1);
+        await pool.close();
+        assert.equal(await workers.alive(), 0, 'worker threads left after close');
+        assert.equal(read, readWhenLeft);
+        assertStarts(attempts.subarray(0, SLOTS - 1), readWhenLeft);
+      } finally {
+        workers.stop();
+      }
+    },
+  );
+});
+
 describe('closing', () => {
   test(
     'close waits for the tasks running on every worker, the queued ones and a retry, then ends',
@@ -368,3 +563,30 @@ describe('closing', () => {
     },
   );
 });
+
+/** An async iterable fed by hand: `send` gives its next value, `end` ends it. */
+function channel<T>(): AsyncIterable<T> & { send(value: T): void; end(): void } {
+  const queued: IteratorResult<T, undefined>[] = [];
+  let waiting: ((next: IteratorResult<T, undefined>) => void) | undefined;
+  const give = (next: IteratorResult<T, undefined>): void => {
+    if (waiting === undefined) {
+      queued.push(next);
+      return;
+    }
+    const answer = waiting;
+    waiting = undefined;
+    answer(next);
+  };
+  return {
+    send: (value) => give({ done: false, value }),
+    end: () => give({ done: true, value: undefined }),
+    [Symbol.asyncIterator]: () => ({
+      next: () =>
+        queued.length > 0
+          ? Promise.resolve(queued.shift()!)
+          : new Promise<IteratorResult<T, undefined>>((resolve) => {
+              waiting = resolve;
+            }),
+    }),
+  };
+}
