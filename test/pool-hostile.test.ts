@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import fc from 'fast-check';
 import { CowshareError, open } from '../src/index.js';
 import { Pool, TaskError } from '../src/node/index.js';
 import {
@@ -21,6 +22,7 @@ import {
   withPool,
   worker,
 } from './support/pool.js';
+import { params } from './support/runs.js';
 import type crash from './workers/crash.js';
 import type { Input as CrashInput, Death } from './workers/crash.js';
 import type gated from './workers/gated-start.js';
@@ -55,6 +57,13 @@ const crashPool = suitePool<typeof crash>({
 
 const isClosed = (error: unknown): boolean =>
   error instanceof CowshareError && !(error instanceof TaskError) && error.code === 'POOL_CLOSED';
+
+/** No input started twice, and none the iteration had not read when it settled. */
+function assertStarts(attempts: Int32Array, read: number): void {
+  for (const [slot, count] of attempts.entries()) {
+    assert.ok(count <= (slot < read ? 1 : 0), `input ${slot} of ${read} read started ${count} times`);
+  }
+}
 
 describe('a task that throws anything', () => {
   const throwsPool = suitePool<typeof maybeThrow>({ worker: worker('throws'), threads: 1 });
@@ -264,13 +273,6 @@ describe('a worker that dies mid-task', () => {
 describe('map over inputs that fail, stall or never end', () => {
   const SLOTS = 64;
 
-  /** No input started twice, and none the iteration had not read when it settled. */
-  function assertStarts(attempts: Int32Array, read: number): void {
-    for (const [slot, count] of attempts.entries()) {
-      assert.ok(count <= (slot < read ? 1 : 0), `input ${slot} of ${read} read started ${count} times`);
-    }
-  }
-
   test(
     'an input that throws midway: the iteration rejects with its error, starts nothing more, calls no return',
     HANG,
@@ -453,6 +455,126 @@ describe('map over inputs that fail, stall or never end', () => {
       }
     },
   );
+});
+
+describe('aborts at random moments', () => {
+  // Against a model of what was submitted: the values of the inputs, where the input breaks, whether
+  // and when the signal fires, when the consumer leaves.
+  const scenario = fc.record({
+    ms: fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 10 }),
+    ordered: fc.boolean(),
+    concurrency: fc.integer({ min: 1, max: 4 }),
+    asyncInput: fc.boolean(),
+    /** The input throws instead of giving this index. */
+    breaksAt: fc.option(fc.nat(10), { nil: undefined }),
+    abort: fc.oneof(
+      fc.constant({ when: 'never' as const }),
+      fc.constant({ when: 'before' as const }),
+      fc.record({ when: fc.constant('after results' as const), count: fc.nat(10) }),
+      fc.record({ when: fc.constant('after ms' as const), ms: fc.integer({ min: 0, max: 40 }) }),
+    ),
+    /** The consumer breaks out after this many results. */
+    leavesAfter: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+    /** run() calls beside the map, on the same signal. */
+    runs: fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 2 }),
+  });
+
+  test('every result at most once; exactly once, in order or as a permutation, unless the call rejected', {
+    timeout: 120_000,
+  }, async () => {
+    const pool = crashPool();
+    /** Each run's start counts and the inputs it had read when it settled, to check again at the end. */
+    const settled: { attempts: Int32Array; inputs: number; read: number }[] = [];
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const n = s.ms.length;
+        const attempts = sharedInts(n + s.runs.length);
+        const values = s.ms.map((_, slot) => slot * 3 + 1);
+        const broken = new Error('the input broke');
+        const reason = new Error('aborted at random');
+        const controller = new AbortController();
+        if (s.abort.when === 'before') controller.abort(reason);
+        let read = 0;
+        const give = (slot: number): CrashInput => {
+          if (slot === s.breaksAt) throw broken;
+          read++;
+          return { attempts, slot, value: values[slot]!, ms: s.ms[slot]! };
+        };
+        function* syncInput() {
+          for (let slot = 0; slot < n; slot++) yield give(slot);
+        }
+        async function* asyncInput() {
+          for (let slot = 0; slot < n; slot++) {
+            await nextTurn();
+            yield give(slot);
+          }
+        }
+        const timer =
+          s.abort.when === 'after ms' ? setTimeout(() => controller.abort(reason), s.abort.ms) : undefined;
+        const beside = s.runs.map((ms, i) =>
+          pool.run({ attempts, slot: n + i, value: -1 - i, ms }, { signal: controller.signal }).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          ),
+        );
+
+        const yielded: number[] = [];
+        let outcome: 'completed' | 'left' | { error: unknown } = 'completed';
+        try {
+          const options = { ordered: s.ordered, concurrency: s.concurrency, signal: controller.signal };
+          for await (const result of pool.map(s.asyncInput ? asyncInput() : syncInput(), options)) {
+            yielded.push(result);
+            if (s.abort.when === 'after results' && yielded.length === s.abort.count)
+              controller.abort(reason);
+            if (yielded.length === s.leavesAfter) {
+              outcome = 'left';
+              break;
+            }
+          }
+        } catch (error) {
+          outcome = { error };
+        } finally {
+          clearTimeout(timer);
+        }
+        settled.push({ attempts, inputs: n, read });
+
+        // At most once, and only what was submitted, in input order when ordered.
+        const reached = s.breaksAt === undefined ? n : Math.min(s.breaksAt, n);
+        assert.equal(new Set(yielded).size, yielded.length, 'a result was yielded twice');
+        for (const value of yielded) assert.ok(values.indexOf(value) < reached, `unexpected result ${value}`);
+        if (s.ordered) assert.deepEqual(yielded, values.slice(0, yielded.length));
+        assertStarts(attempts.subarray(0, n), read);
+
+        if (outcome === 'left') {
+          assert.equal(yielded.length, s.leavesAfter);
+        } else if (outcome === 'completed') {
+          // Exactly once: every input's result, none missing.
+          assert.ok(reached === n, 'the iteration completed although its input broke');
+          assert.deepEqual(
+            [...yielded].sort((a, b) => a - b),
+            values,
+          );
+        } else {
+          // Rejected: only with the abort reason (once the signal fired) or the input's own error.
+          const { error } = outcome;
+          const allowed = [...(controller.signal.aborted ? [reason] : []), ...(reached < n ? [broken] : [])];
+          assert.ok(allowed.includes(error as Error), `the map rejected with ${String(error)}`);
+          if (s.abort.when === 'before') assert.deepEqual([yielded.length, read], [0, 0]);
+        }
+
+        // run() beside it: the right value, or the abort reason once the signal fired.
+        for (const [i, result] of (await Promise.all(beside)).entries()) {
+          if ('value' in result) assert.equal(result.value, -1 - i);
+          else assert.ok(controller.signal.aborted && result.error === reason, String(result.error));
+        }
+      }),
+      params(20),
+    );
+    // Later too: no task of a settled map ran again (an aborted task is not retried), and none started
+    // for an input it had not read. (A task handed to a worker just before an abort may begin there
+    // before the worker is terminated: a start, but of a task already counted as started.)
+    for (const { attempts, inputs, read } of settled) assertStarts(attempts.subarray(0, inputs), read);
+  });
 });
 
 describe('closing', () => {
