@@ -3,12 +3,23 @@
 // exactly once (in order, or as completed) under its concurrency bound, failures are TaskErrors naming
 // the input, dead workers are retried then reported, aborting frees the workers, bad options are refused.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { CowshareError, isImage, open, pack } from '../src/index.js';
-import { Pool, type PoolOptions, TaskError, type TaskFunction, type TaskShared } from '../src/node/index.js';
+import { Pool, TaskError, type TaskShared } from '../src/node/index.js';
 import { processMemory } from '../src/node/memory.js';
+import {
+  assertTaskError,
+  collect,
+  range,
+  rejection,
+  sharedInts,
+  suitePool,
+  waitUntil,
+  withPool,
+  worker,
+} from './support/pool.js';
 import type block from './workers/block.js';
 import type probe from './workers/concurrency-probe.js';
 import type identity from './workers/data-identity.js';
@@ -27,87 +38,6 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ?
 function expectType<T extends true>(): T | undefined {
   return undefined;
 }
-
-const worker = (name: string): URL => new URL(`./workers/${name}.ts`, import.meta.url);
-
-/** Runs `body` with a new pool and always destroys the pool, so no test leaves threads running. */
-async function withPool<F extends TaskFunction>(
-  options: PoolOptions<TaskShared<F>>,
-  body: (pool: Pool<F>) => Promise<void>,
-): Promise<void> {
-  const pool = new Pool<F>(options);
-  try {
-    await body(pool);
-  } finally {
-    await pool.destroy();
-  }
-}
-
-/** One pool shared by the tests of a describe block (which run one after another), destroyed after them. */
-function suitePool<F extends TaskFunction>(options: PoolOptions<TaskShared<F>>): () => Pool<F> {
-  let pool: Pool<F> | undefined;
-  after(() => pool?.destroy());
-  return () => {
-    pool ??= new Pool<F>(options);
-    return pool;
-  };
-}
-
-function sharedInts(length: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * length));
-}
-
-/** `Atomics.waitAsync` (Node 16+; not in the ES2023 lib). */
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(
-      cells: Int32Array,
-      index: number,
-      value: number,
-      timeoutMs: number,
-    ): { async: boolean; value: Promise<string> | string };
-  }
-).waitAsync;
-
-/** Waits, without blocking the main thread, until `cells[index]` reaches `atLeast`. */
-async function waitUntil(cells: Int32Array, index: number, atLeast: number): Promise<void> {
-  const deadline = performance.now() + 10_000;
-  for (let now = Atomics.load(cells, index); now < atLeast; now = Atomics.load(cells, index)) {
-    if (performance.now() > deadline) throw new Error(`cells[${index}] is ${now}, expected ${atLeast}`);
-    const waiting = waitAsync(cells, index, now, 1000);
-    if (waiting.async) await waiting.value;
-  }
-}
-
-async function collect<T>(results: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const result of results) all.push(result);
-  return all;
-}
-
-/** The error a promise rejects with (failing if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-function assertTaskError(
-  error: unknown,
-  code: 'TASK_FAILED' | 'WORKER_DIED',
-  index: number | undefined,
-): asserts error is TaskError {
-  assert.ok(error instanceof TaskError, `expected a TaskError, got ${String(error)}`);
-  assert.ok(error instanceof CowshareError);
-  assert.equal(error.code, code, error.message);
-  assert.equal(error.index, index);
-  if (index !== undefined) assert.match(error.message, new RegExp(`^task ${index}: `));
-}
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('run', () => {
   const dict = new Map<string, Entry>(range(2000).map((i) => [`key${i}`, { id: i, name: `name ${i}` }]));
@@ -430,7 +360,7 @@ describe('a task that throws', () => {
   const throwsPool = suitePool<typeof maybeThrow>({ worker: worker('throws'), threads: 2 });
   test('map rejects with TASK_FAILED naming the input, with the worker error as the cause', async () => {
     const pool = throwsPool();
-    const yielded: number[] = [];
+    const yielded: unknown[] = [];
     const error = await rejection(
       (async () => {
         for await (const result of pool.map(

@@ -9,6 +9,7 @@ import { workerData } from 'node:worker_threads';
 import { CowshareError } from '../errors.js';
 import { openShared, type SharedImages } from '../share/shared-data.js';
 import type { OpenOptions } from '../view/open.js';
+import { CLONE_ERROR, inspectThrown, messageOf } from './thrown.js';
 
 /** What the pool gives every worker at start-up. */
 export interface PoolWorkerData {
@@ -30,25 +31,31 @@ type TaskFunction = (input: unknown) => unknown;
 const setup = workerData as PoolWorkerData;
 
 /**
- * piscina posts each outcome itself; when it cannot be cloned (a function in a result or in a thrown
- * value) it rethrows the DataCloneError as an uncaught exception, which ends the worker. That error is a
- * DOMException, which reaches the parent as an empty object: the pool would take the task for one whose
- * worker crashed, run it again, and report WORKER_DIED with no reason. Rethrown as an Error named
- * DataCloneError, it reaches the pool whole, which reports TASK_FAILED at once. Other errors go on as is.
+ * True from the moment an outcome is handed to piscina until the next task starts. piscina posts the
+ * outcome itself, and when posting throws (a result holding a function, or a getter that throws) it
+ * rethrows that error as an uncaught exception, which ends the worker. An uncaught exception in this
+ * window is that error (or, rarely, one the finished task left in a microtask): the task is at fault,
+ * not the worker. A failure outcome is a plain copy, so posting it does not throw.
+ */
+let answering = false;
+
+/**
+ * Ends the worker with an error that reaches the pool whole: an Error named DataCloneError, which the
+ * pool reports as TASK_FAILED at once. (The DataCloneError itself is a DOMException, which reaches the
+ * parent as an empty object: the pool would take the task for one whose worker crashed, run it again,
+ * and report WORKER_DIED with no reason.) Any other uncaught error goes on as is: the worker died.
  */
 process.on('uncaughtException', (error: unknown) => {
-  if (error instanceof DOMException && error.name === 'DataCloneError') {
-    const plain = new Error(error.message);
-    plain.name = 'DataCloneError';
-    throw plain;
-  }
-  throw error;
+  if (!answering) throw error;
+  const plain = new Error(messageOf(error));
+  plain.name = CLONE_ERROR;
+  throw plain;
 });
 
-/** The task function bound to the opened data, or why it could not be loaded (reported on every task). */
-const loaded: { run: TaskFunction } | { error: unknown } = await load().then(
+/** The task function bound to the opened data, or the outcome of every task when it could not load. */
+const loaded: { run: TaskFunction } | { failed: Outcome } = await load().then(
   (run) => ({ run }),
-  (error: unknown) => ({ error }),
+  (error: unknown) => ({ failed: failure(error, true) }),
 );
 
 async function load(): Promise<TaskFunction> {
@@ -65,15 +72,38 @@ async function load(): Promise<TaskFunction> {
 }
 
 export default async function runTask(input: unknown): Promise<Outcome> {
-  if ('error' in loaded) return failure(loaded.error, true);
+  answering = false;
+  const outcome = 'failed' in loaded ? loaded.failed : await settle(loaded.run, input);
+  answering = true;
+  return outcome;
+}
+
+async function settle(run: TaskFunction, input: unknown): Promise<Outcome> {
   try {
-    return { ok: true, value: await loaded.run(input) };
+    return { ok: true, value: await run(input) };
   } catch (error) {
     return failure(error, false);
   }
 }
 
-function failure(error: unknown, loading: boolean): Outcome {
-  const { name, code } = error instanceof Error ? (error as Error & { code?: unknown }) : {};
-  return { ok: false, error, name, code, loading };
+/**
+ * The outcome of a task that threw `thrown` — anything at all. It holds a structured-clone copy of the
+ * error (with its `name` and `code`, which the clone would drop), so that posting it cannot fail, and so
+ * that a value V8 writes but cannot read back (an Error whose `cause` leads back to itself, on which the
+ * parent's read would fail and the task would never answer) is caught here. A value that cannot be
+ * copied — a function, a symbol, a getter that throws — is replaced by a description of it.
+ */
+function failure(thrown: unknown, loading: boolean): Outcome {
+  try {
+    const { name, code } = thrown instanceof Error ? (thrown as Error & { code?: unknown }) : {};
+    const copy = structuredClone({ error: thrown, name: typeof name === 'string' ? name : undefined, code });
+    return { ok: false, loading, ...copy };
+  } catch (reason) {
+    // Its message is short; its stack, where the pool's own frames would say nothing, shows the value.
+    const description = new Error(
+      `${messageOf(thrown)} (the thrown value cannot cross threads: ${messageOf(reason)})`,
+    );
+    description.stack = `${CLONE_ERROR}: ${description.message}\n${inspectThrown(thrown)}`;
+    return { ok: false, loading, error: description, name: CLONE_ERROR, code: undefined };
+  }
 }

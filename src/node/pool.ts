@@ -18,6 +18,7 @@ import type { OpenOptions } from '../view/open.js';
 import type { Outcome, PoolWorkerData } from './pool-worker.js';
 import { siblingModule } from './sibling.js';
 import { type MapOptions, mapTasks } from './task-stream.js';
+import { CLONE_ERROR, messageOf } from './thrown.js';
 
 /** A task function as a worker module exports it: called with one input and the opened shared data. */
 export type TaskFunction = (input: any, data: any) => unknown;
@@ -74,9 +75,18 @@ export class Pool<F extends TaskFunction = TaskFunction> {
   readonly #piscina: Piscina<unknown, Outcome>;
   readonly #retries: number;
   readonly #module: string;
+  /** Set by `close` and `destroy`: no new task is accepted. */
   #closed = false;
+  /** Ending the workers, once: set when they are ended (after `close` has let its tasks finish). */
+  #stopping: Promise<void> | undefined;
   /** Why the pool has no worker left and cannot start one (every worker died while starting). */
   #broken: { error: unknown } | undefined;
+  /** The tasks accepted and not yet settled, retries included: what `close` waits for. */
+  readonly #tasks = new Set<Promise<unknown>>();
+  /** Thread ids of the workers piscina has announced ready ('workerCreate'): the only ones given tasks. */
+  readonly #ready = new Set<number>();
+  /** The exits of the workers piscina is ending or has ended; each promise leaves the set as it resolves. */
+  readonly #exits = new Set<Promise<void>>();
 
   constructor(options: PoolOptions<TaskShared<F>>) {
     const { threads = availableParallelism(), retries = 1 } = options;
@@ -104,13 +114,28 @@ export class Pool<F extends TaskFunction = TaskFunction> {
       // Workers live as long as the pool: a replaced worker would receive the images again.
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
+      // piscina's own balancer also gives tasks to workers that are still starting. When such a task
+      // is aborted, piscina terminates the worker, sees it exit before it was ready, takes that for a
+      // worker module that cannot start, and from then on replaces no worker that dies: once a death
+      // leaves none, the pool fails every task (#checkWorkers). So a task waits for a ready worker.
+      loadBalancer: (_task, workers) =>
+        workers.find((worker) => worker.currentUsage === 0 && this.#ready.has(worker.id)) ?? null,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+    this.#piscina.on('workerCreate', (worker: { id: number }) => {
+      // A worker that exited by itself leaves its id here (piscina reports it as -1 then): drop those.
+      for (const id of this.#ready) {
+        if (!this.#piscina.threads.some((thread) => thread.threadId === id)) this.#ready.delete(id);
+      }
+      this.#ready.add(worker.id);
     });
     // piscina emits 'error' when a worker dies with no task on it (while starting, or idle); unheard,
     // that event would end the process. A worker that dies while starting is not replaced, and once
     // none is left, tasks would wait forever: the pool then fails them, and every later one, instead.
     this.#piscina.on('error', (error: unknown) => this.#checkWorkers(error));
-    this.#piscina.on('workerDestroy', () => {
+    this.#piscina.on('workerDestroy', (worker: { id: number }) => {
+      this.#ready.delete(worker.id);
+      this.#awaitExit(worker.id);
       // After the microtask, piscina has started the replacement if it starts one.
       queueMicrotask(() => this.#checkWorkers(new Error('every worker exited while starting')));
     });
@@ -118,35 +143,85 @@ export class Pool<F extends TaskFunction = TaskFunction> {
 
   /** Runs one task in a worker. */
   run(input: TaskInput<F>, options: RunOptions = {}): Promise<TaskResult<F>> {
-    return this.#run(input, undefined, options.signal);
+    return this.#submit(input, undefined, options.signal);
   }
 
   /**
    * Runs one task per input and yields the results — the result queue. In input order by default;
    * `ordered: false` yields them as they complete. Every result is yielded exactly once, or the
-   * iteration throws a `TaskError` naming the input's index (or the abort reason).
+   * iteration throws a `TaskError` naming the input's index (or the abort reason, or the input's error).
    */
-  map(inputs: Iterable<TaskInput<F>> | AsyncIterable<TaskInput<F>>, options: MapOptions = {}) {
-    return mapTasks<TaskInput<F>, TaskResult<F>>(
-      (input, index, signal) => this.#run(input, index, signal),
+  async *map(
+    inputs: Iterable<TaskInput<F>> | AsyncIterable<TaskInput<F>>,
+    options: MapOptions = {},
+  ): AsyncGenerator<TaskResult<F>, void, undefined> {
+    if (this.#closed) throw closedError('is closed');
+    yield* mapTasks<TaskInput<F>, TaskResult<F>>(
+      (input, index, signal) => this.#submit(input, index, signal),
       inputs,
-      {
-        ...options,
-        concurrency: options.concurrency ?? this.threads * 2,
-      },
+      { ...options, concurrency: options.concurrency ?? this.threads * 2 },
     );
   }
 
-  /** Waits for the tasks that are running, then ends the workers. Later tasks are refused. */
+  /**
+   * Refuses new tasks, waits for every task already accepted (a retry included) to settle, then ends
+   * the workers. Resolves once every worker thread of the pool has exited.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#piscina.close();
+    // piscina's own close() is not used: with two workers or more it stops waiting when one of them
+    // is idle, and terminates the tasks still running on the others.
+    await Promise.allSettled(this.#tasks);
+    await this.#stop();
   }
 
-  /** Ends the workers now; tasks in flight reject. */
+  /**
+   * Ends the workers now: tasks in flight reject with POOL_CLOSED. Resolves once every worker thread
+   * of the pool has exited.
+   */
   async destroy(): Promise<void> {
     this.#closed = true;
-    await this.#piscina.destroy();
+    await this.#stop();
+  }
+
+  /** Ends every worker, once, and waits for each to exit (a terminated thread may take a while). */
+  #stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      // piscina ignores the exit of a worker only while its destroy() runs. A worker it ended before
+      // (an aborted task's) may exit after that, and piscina would then start new workers to keep its
+      // minimum — threads left running by a closed pool. With no minimum, it starts none.
+      this.#piscina.options.minThreads = 0;
+      await this.#piscina.destroy();
+      await Promise.all(this.#exits);
+    })();
+    return this.#stopping;
+  }
+
+  /** Remembers the exit of a worker piscina is ending (by its thread id; -1 once it has exited). */
+  #awaitExit(threadId: number): void {
+    // piscina terminates a worker without waiting for it to exit, and its destroy() waits only for the
+    // workers still in its list, not for those it ended before (an aborted task's, a crashed one's).
+    // When it emits 'workerDestroy' the worker is still in that list.
+    const thread = threadId === -1 ? undefined : this.#piscina.threads.find((t) => t.threadId === threadId);
+    if (thread === undefined) return;
+    const exit = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    this.#exits.add(exit);
+    void exit.then(() => this.#exits.delete(exit));
+  }
+
+  /** Accepts a task unless the pool is closed, and tracks it until it settles (for `close`). */
+  #submit(
+    input: unknown,
+    index: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<TaskResult<F>> {
+    if (this.#closed) return Promise.reject(closedError('is closed'));
+    const task = this.#run(input, index, signal);
+    this.#tasks.add(task);
+    const forget = (): void => void this.#tasks.delete(task);
+    // Handled here for the bookkeeping only: the caller still sees the rejection.
+    task.then(forget, forget);
+    return task;
   }
 
   async #run(
@@ -155,15 +230,14 @@ export class Pool<F extends TaskFunction = TaskFunction> {
     signal: AbortSignal | undefined,
   ): Promise<TaskResult<F>> {
     for (let attempt = 0; ; attempt++) {
-      if (this.#closed) throw new CowshareError('POOL_CLOSED', 'cowshare: the pool is closed');
+      if (this.#stopping) throw closedError('closed before the task ended');
       if (this.#broken) throw this.#brokenError(index);
       let outcome: Outcome;
       try {
         outcome = await this.#piscina.run(input, signal ? { signal } : {});
       } catch (error) {
         signal?.throwIfAborted();
-        if (this.#closed)
-          throw new CowshareError('POOL_CLOSED', 'cowshare: the pool closed before the task ended');
+        if (this.#stopping) throw closedError('closed before the task ended');
         if (this.#broken) throw this.#brokenError(index);
         if (isCloneError(error)) {
           throw new TaskError(
@@ -193,7 +267,7 @@ export class Pool<F extends TaskFunction = TaskFunction> {
   }
 
   #checkWorkers(error: unknown): void {
-    if (this.#closed || this.#broken || this.#piscina.threads.length > 0) return;
+    if (this.#stopping || this.#broken || this.#piscina.threads.length > 0) return;
     this.#broken = { error };
     // Rejects the queued tasks (which #run then reports with the error) and ends the pool.
     void this.#piscina.destroy();
@@ -218,11 +292,11 @@ function restore(outcome: Outcome & { ok: false }): unknown {
 }
 
 function isCloneError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'DataCloneError';
+  return error instanceof Error && error.name === CLONE_ERROR;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function closedError(what: string): CowshareError {
+  return new CowshareError('POOL_CLOSED', `cowshare: the pool ${what}`);
 }
 
 /** The task module as a file URL; a missing file is refused here rather than in every worker. */
