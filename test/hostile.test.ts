@@ -10,6 +10,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { Image } from '../src/index.js';
 import { CowshareError, commit, fork, open, pack, toJS, verify } from '../src/index.js';
 import { smallCases } from './support/corpus.js';
+import { walk } from './support/walk.js';
 
 type Any = any;
 
@@ -72,88 +73,6 @@ function copyImage(image: Image): Image {
 
 // --- exercising an image ---------------------------------------------------------------------
 
-/** Reads a view the way user code does, visiting at most `budget` values. */
-function walk(root: unknown, budget = 3000): void {
-  const stack: unknown[] = [root];
-  let left = budget;
-  while (stack.length > 0 && left-- > 0) {
-    const v = stack.pop();
-    if (typeof v === 'function') throw new Error('a view produced a function');
-    if (typeof v !== 'object' || v === null) {
-      String(v);
-      continue;
-    }
-    if (Array.isArray(v)) {
-      const length = v.length;
-      for (let i = 0; i < Math.min(length, 32); i++) stack.push(v[i]);
-      if (length > 0) stack.push(v[length - 1]);
-      Object.keys(v).slice(0, 32);
-      continue;
-    }
-    if (ArrayBuffer.isView(v)) {
-      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-      let sum = 0;
-      for (let i = 0; i < Math.min(bytes.length, 64); i++) sum += bytes[i]!;
-      if (!(v instanceof DataView) && (v as Uint8Array).length > 0) String((v as Uint8Array)[0]);
-      String(sum);
-      continue;
-    }
-    if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) {
-      new Uint8Array(v).slice(0, 16);
-      continue;
-    }
-    if (v instanceof Date) {
-      v.getTime();
-      continue;
-    }
-    if (v instanceof RegExp) {
-      String(v.source + v.flags);
-      continue;
-    }
-    if (v instanceof Error) {
-      String(v.message);
-      stack.push(v.cause);
-      continue;
-    }
-    const maybe = v as { entries?: unknown; get?: unknown; has?: unknown; add?: unknown; size?: unknown };
-    if (
-      typeof maybe.entries === 'function' &&
-      typeof maybe.has === 'function' &&
-      typeof maybe.get === 'function'
-    ) {
-      const map = v as Map<unknown, unknown>;
-      let i = 0;
-      for (const [key, value] of map.entries()) {
-        if (i++ >= 32) break;
-        map.has(key);
-        map.get(key);
-        stack.push(key, value);
-      }
-      map.get('probe');
-      map.has(12345);
-      continue;
-    }
-    if (typeof maybe.has === 'function' && typeof maybe.add === 'function') {
-      const set = v as Set<unknown>;
-      let i = 0;
-      for (const member of set.values()) {
-        if (i++ >= 32) break;
-        set.has(member);
-        stack.push(member);
-      }
-      set.has('probe');
-      continue;
-    }
-    if (typeof (v as { valueOf?: unknown }).valueOf === 'function') (v as { valueOf(): unknown }).valueOf();
-    const keys = Object.keys(v);
-    for (const key of keys.slice(0, 32)) {
-      if (!(key in v)) throw new Error(`Object.keys lists ${JSON.stringify(key)} but "in" says no`);
-      stack.push((v as Record<string, unknown>)[key]);
-    }
-    (v as Record<string, unknown>).missingProperty;
-  }
-}
-
 type Outcome = 'ok' | 'CowshareError' | 'RangeError';
 
 /** Runs `fn`; an exception other than CowshareError / RangeError is returned as a failure description. */
@@ -187,7 +106,9 @@ function exercise(image: Image): Verdict {
   });
   const checked = attempt(() => verify(image));
   const verified = attempt(() => {
-    walk(toJS(open(image, { verify: true })));
+    const view = open(image, { verify: true });
+    walk(view, { consistent: true });
+    walk(toJS(view), { consistent: true });
   });
   for (const [what, outcome] of [
     ['open/toJS/walk', read],

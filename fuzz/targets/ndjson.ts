@@ -1,0 +1,34 @@
+// Fuzz target `ndjson`: the bytes as the NDJSON input of `cowshare pack` (pack-input.ts, through a
+// stream, into an ImageBuilder), against JSON.parse of every line that is not blank: what it refuses
+// is refused, and the rest is packed as it reads — unless a value nests deeper than MAX_DEPTH or a
+// number reads as Infinity, which are refused. Invalid UTF-8 is refused.
+import { Readable } from 'node:stream';
+
+import { Input } from '../../src/cli/pack-input.js';
+import { ImageBuilder, open, toJS } from '../../src/index.js';
+import { expectedOf, Finding, outcomeAsync, sameAs } from '../harness.js';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export async function fuzz(data: Buffer): Promise<void> {
+  let built: unknown;
+  const got = await outcomeAsync('the NDJSON reader', async () => {
+    const input = new Input(Readable.from([data]), 'ndjson', 'input');
+    const builder = new ImageBuilder('array', { finiteNumbers: true, segmentSize: 4096 });
+    for await (const batch of input.batches()) for (const item of batch) builder.push(item.value);
+    built = toJS(open(builder.finish()));
+  });
+  const expected = expectedOf(() =>
+    decoder
+      .decode(data)
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line)),
+  );
+  if (expected.refused !== (got === 'refused')) {
+    throw new Finding(
+      `the NDJSON reader ${got === 'ok' ? 'accepted' : 'refused'} what it should not: ${expected.why}`,
+    );
+  }
+  if (got === 'ok') sameAs('packed NDJSON (from JSON.parse)', built, expected.value);
+}
