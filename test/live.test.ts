@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { cow, open, pack } from '../src/index.js';
+import { cow, open, pack, toJS } from '../src/index.js';
+import { assertSameAsClone } from './support/equal.js';
 import { params } from './support/runs.js';
 
 type Any = any;
@@ -253,6 +254,29 @@ describe('cow(): nested values', () => {
     assert.equal(view.users[0].name, 'ada');
     assert.equal(view.count, 2);
     assert.equal(JSON.stringify(p), '{"users":[{"name":"grace"},{"name":"alan"}],"count":3}');
+  });
+});
+
+describe('cow(): packed and stringified as it reads', () => {
+  test('pack and JSON.stringify of a proxy over a plain value and over a view see its writes', () => {
+    const make = () => ({ a: 1, list: [1, 2], m: new Map([[1, 2]]), s: new Set([1]), inner: { x: 1 } });
+    const write = (p: Any) => {
+      p.a = 9;
+      p.b = 'added';
+      p.list.push(3);
+      p.m.set(5, 6);
+      p.s.add(7);
+      p.inner.x = 2;
+    };
+    const model = make() as Any;
+    write(model);
+    for (const target of [make(), open(pack(make()))]) {
+      const p = cow(target) as Any;
+      write(p);
+      assertSameAsClone(toJS(open(pack(p))), structuredClone(model));
+      assert.equal(JSON.stringify(p), JSON.stringify(model));
+      assert.equal(JSON.stringify(p.list), '[1,2,3]');
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { isArrayIndex } from '../format/array-index.js';
-import { nodeOf } from '../format/node-ref.js';
+import { NODE, nodeOf, PACK_AS } from '../format/node-ref.js';
 import { INSPECT, inspectArray, inspectKeyed, inspectObject } from '../view/inspect.js';
 
 export interface CowOptions {
@@ -161,6 +161,8 @@ class LiveObject extends Live implements ProxyHandler<object> {
   }
 
   get(_target: object, key: string | symbol, receiver: unknown): unknown {
+    // A proxy over a view is not the view's node: `pack`, `toJS` and JSON must read it as it is now.
+    if (key === NODE) return undefined;
     if (this.own.has(key) && !this.cut(key)) {
       const value = this.own.get(key);
       if (value !== DELETED) return value;
@@ -437,6 +439,11 @@ class LiveSet {
   }
 }
 
-for (const proto of [LiveMap.prototype, LiveSet.prototype]) {
+for (const [proto, kind] of [
+  [LiveMap.prototype, 'Map'],
+  [LiveSet.prototype, 'Set'],
+] as const) {
   Object.defineProperty(proto, INSPECT, { value: inspectKeyed });
+  // Not real Maps and Sets: `pack` walks them as what they show (their fields are internals).
+  Object.defineProperty(proto, PACK_AS, { value: kind });
 }
