@@ -11,6 +11,7 @@ import {
   homeBucket,
   sameValueZero,
 } from './hash.js';
+import { HashOrder } from './hash-order.js';
 import type { Image } from './image.js';
 import { DELETED_SLOT, KeyedDelta } from './keyed-delta.js';
 import {
@@ -463,8 +464,8 @@ class Verifier {
       } else {
         if (words[at + 2] !== DELTA_APPENDED)
           throw corrupt(reader.where(address), `entry ${e} is not appended`);
-        const base = { segment: baseSegment, first: baseFirst, stride, count: baseCount };
-        if (this.holds(base, baseHashAt, segment, keySlot))
+        const keys = { segment: baseSegment, first: baseFirst, stride, count: baseCount };
+        if (this.holds(base, keys, baseHashAt, segment, keySlot))
           throw corrupt(reader.where(address), `appended entry ${e} is in the base`);
       }
     }
@@ -505,29 +506,42 @@ class Verifier {
   }
 
   /**
-   * Whether the keys of a checked MAP or SET (with its hash index at `hashAt`, or -1) hold the key in
-   * `slot` of `segment`: a probe from its home bucket, or a scan when there is no index.
+   * Whether the keys of a MAP, SET or DICT (with its hash index at `hashAt`, or -1) hold the key in
+   * `slot` of `segment`: among the entries of its hash (HashOrder, made once per node; the node's own
+   * visit checks that the stored hashes are its keys'), or a scan when there is no index.
    */
-  private holds(keys: KeySlots, hashAt: number, segment: number, slot: number): boolean {
+  private holds(node: Address, keys: KeySlots, hashAt: number, segment: number, slot: number): boolean {
     const words = this.reader.words[keys.segment]!;
     const key = this.key(segment, slot);
-    const matches = (i: number) => same(key, this.key(keys.segment, words[keys.first + keys.stride * i]!));
+    const keyOf = (i: number) => this.key(keys.segment, words[keys.first + keys.stride * i]!);
     if (hashAt < 0) {
-      for (let i = 0; i < keys.count; i++) if (matches(i)) return true;
+      for (let i = 0; i < keys.count; i++) if (same(key, keyOf(i))) return true;
       return false;
     }
-    const hash = this.keyHash(segment, slot);
-    const capacity = words[hashAt]!;
-    let b = homeBucket(hash, capacity);
-    for (let probes = 0; probes < capacity; probes++) {
-      const entry = words[hashAt + 1 + BUCKET_WORDS * b + 1]!;
-      if (entry === 0) return false;
-      if (words[hashAt + 1 + BUCKET_WORDS * b] === hash && entry <= keys.count && matches(entry - 1))
-        return true;
-      b = b + 1 === capacity ? 0 : b + 1;
+    let order = this.orders.get(node);
+    if (order === undefined) {
+      order = new HashOrder(words, hashAt + 1, words[hashAt]!, keys.count);
+      this.orders.set(node, order);
     }
-    return false;
+    const [from, to] = order.group(this.keyHash(segment, slot));
+    if (to - from <= SMALL_GROUP) {
+      for (let k = from; k < to; k++) if (same(key, keyOf(order.entries[k]!))) return true;
+      return false;
+    }
+    // Many keys of one hash (crafted collisions): their set, made once per group.
+    const groups = (this.groupSets.get(node) ?? this.groupSets.set(node, new Map()).get(node))!;
+    let group = groups.get(from);
+    if (group === undefined) {
+      group = new KeySet();
+      for (let k = from; k < to; k++) group.add(keyOf(order.entries[k]!));
+      groups.set(from, group);
+    }
+    return group.has(key);
   }
+
+  /** HashOrders of the nodes that deltas change, and sets of their large groups (see `holds`). */
+  private readonly orders = new Map<Address, HashOrder>();
+  private readonly groupSets = new Map<Address, Map<number, KeySet>>();
 
   /** Whether two key slots of one segment hold the same key (SameValueZero; objects by node). */
   private sameKey(segment: number, a: number, b: number): boolean {
@@ -537,8 +551,9 @@ class Verifier {
   /**
    * Keys are distinct (SameValueZero), and with a hash index (at word `hashAt`) every key sits in
    * exactly one bucket with its hash, reachable from its home bucket without crossing an empty one.
-   * Equal keys have equal hashes, so comparing a key with the entries of equal stored hash met on its
-   * probe finds every duplicate; keys themselves are decoded only then.
+   * Linear in the buckets, however the hashes collide: reachability is one walk round the buckets,
+   * and since equal keys have equal hashes, keys are compared only within a group of one hash
+   * (HashOrder); keys themselves are decoded only then.
    */
   private keyIndex(owner: Address, keys: KeySlots, hashAt: number): void {
     const { segment, first, stride, count } = keys;
@@ -546,47 +561,96 @@ class Verifier {
     const words = reader.words[segment]!;
     const keySlot = (i: number) => words[first + stride * i]!;
     if (hashAt < 0) {
-      for (let i = 0; i < count; i++) {
-        for (let j = i + 1; j < count; j++) {
-          if (this.sameKey(segment, keySlot(i), keySlot(j)))
-            throw corrupt(reader.where(owner), 'duplicate keys');
-        }
-      }
+      this.distinct(
+        owner,
+        segment,
+        Array.from({ length: count }, (_, i) => keySlot(i)),
+      );
       return;
     }
     const capacity = words[hashAt]!; // checked by Reader#hashIndex
     const buckets = hashAt + 1;
+    const entryAt = (b: number) => words[buckets + BUCKET_WORDS * b + 1]!;
+    const storedHash = (b: number) => words[buckets + BUCKET_WORDS * b]!;
     const seen = new Uint8Array(count);
+    let empty = -1;
     for (let b = 0; b < capacity; b++) {
-      const entry = words[buckets + BUCKET_WORDS * b + 1]!;
+      const entry = entryAt(b);
       if (entry === 0) {
-        if (words[buckets + BUCKET_WORDS * b] !== 0)
-          throw corrupt(reader.where(owner), 'empty bucket with a hash');
+        if (storedHash(b) !== 0) throw corrupt(reader.where(owner), 'empty bucket with a hash');
+        empty = b;
         continue;
       }
       if (entry > count || seen[entry - 1]) throw corrupt(reader.where(owner), 'bad hash bucket');
       seen[entry - 1] = 1;
+      if (storedHash(b) !== this.keyHash(segment, keySlot(entry - 1)))
+        throw corrupt(reader.where(owner), 'wrong stored hash');
     }
     if (seen.includes(0)) throw corrupt(reader.where(owner), 'a key is missing from the hash index');
-    for (let i = 0; i < count; i++) {
-      const hash = this.keyHash(segment, keySlot(i));
-      let b = homeBucket(hash, capacity);
-      for (let probes = 0; ; probes++) {
-        const entry = words[buckets + BUCKET_WORDS * b + 1]!;
-        if (entry === 0 || probes === capacity) {
-          throw corrupt(reader.where(owner), 'a key cannot be found through the hash index');
-        }
-        const stored = words[buckets + BUCKET_WORDS * b]!;
-        if (entry === i + 1) {
-          if (stored !== hash) throw corrupt(reader.where(owner), 'wrong stored hash');
-          break;
-        }
-        if (stored === hash && this.sameKey(segment, keySlot(entry - 1), keySlot(i))) {
-          throw corrupt(reader.where(owner), 'duplicate keys');
-        }
-        b = b + 1 === capacity ? 0 : b + 1;
+    // Round the buckets from an empty one (there is one: capacity > count): an entry is reachable
+    // when its home bucket lies in the run of full buckets that ends at it. Positions count from
+    // the empty bucket.
+    let runStart = 1;
+    for (let p = 1; p < capacity; p++) {
+      const b = (empty + p) % capacity;
+      if (entryAt(b) === 0) {
+        runStart = p + 1;
+        continue;
       }
+      const home = (homeBucket(storedHash(b), capacity) - empty + capacity) % capacity;
+      if (home < runStart || home > p)
+        throw corrupt(reader.where(owner), 'a key cannot be found through the hash index');
     }
+    const order = new HashOrder(words, buckets, capacity, count);
+    for (let from = 0; from < count; ) {
+      let to = from + 1;
+      while (to < count && order.hashes[to] === order.hashes[from]) to++;
+      if (to - from > 1) {
+        this.distinct(
+          owner,
+          segment,
+          Array.from(order.entries.subarray(from, to), (entry) => keySlot(entry)),
+        );
+      }
+      from = to;
+    }
+  }
+
+  /** The keys in `slots` (of `segment`) are distinct: pairwise when few, else through a KeySet. */
+  private distinct(owner: Address, segment: number, slots: readonly number[]): void {
+    if (slots.length <= SMALL_GROUP) {
+      for (let i = 0; i < slots.length; i++) {
+        for (let j = i + 1; j < slots.length; j++) {
+          if (this.sameKey(segment, slots[i]!, slots[j]!))
+            throw corrupt(this.reader.where(owner), 'duplicate keys');
+        }
+      }
+      return;
+    }
+    const set = new KeySet();
+    for (const slot of slots) {
+      const key = this.key(segment, slot);
+      if (set.has(key)) throw corrupt(this.reader.where(owner), 'duplicate keys');
+      set.add(key);
+    }
+  }
+}
+
+/** Groups of keys up to this size are compared pairwise; larger ones through a KeySet. */
+const SMALL_GROUP = 8;
+
+/** Keys as `same` compares them: primitives under SameValueZero (a Set's), nodes by address. */
+class KeySet {
+  private readonly primitives = new Set<unknown>();
+  private readonly addresses = new Set<Address>();
+
+  add(key: Key): void {
+    if ('address' in key) this.addresses.add(key.address);
+    else this.primitives.add(key.primitive);
+  }
+
+  has(key: Key): boolean {
+    return 'address' in key ? this.addresses.has(key.address) : this.primitives.has(key.primitive);
   }
 }
 
