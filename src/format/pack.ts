@@ -724,6 +724,8 @@ export class Packer {
     let kept = 0;
     for (let i = 0; i < count; i++) {
       const key = keys[i]!;
+      // The key first, then its value (FORMAT.md §8's order); a vanished key's string stays unused.
+      const keyRef = key.length === 0 ? EMPTY_STRING : this.string(key);
       let ref: Ref;
       try {
         const value = o[key];
@@ -732,7 +734,7 @@ export class Packer {
       } catch (error) {
         PackFailure.rethrow(error, propertyPart(key));
       }
-      this.setSlot(address, body + 2 * kept, key.length === 0 ? EMPTY_STRING : this.string(key));
+      this.setSlot(address, body + 2 * kept, keyRef);
       this.setSlot(address, body + 2 * kept + 1, ref);
       hashes[kept++] = hashString(key);
     }
