@@ -9,7 +9,8 @@ import { draftOf } from '../src/cow/draft-node.js';
 import { DICT_MIN_KEYS, KIND_MASK, KIND_NAMES, Kind } from '../src/format/layout.js';
 import { nodeOf } from '../src/format/node-ref.js';
 import { segmentOfAddress } from '../src/format/reader.js';
-import { fork, open, pack, snapshot, toJS } from '../src/index.js';
+import { commit, fork, open, pack, snapshot, toJS } from '../src/index.js';
+import { assertSameAsClone } from './support/equal.js';
 
 type Any = any;
 
@@ -367,6 +368,28 @@ describe('arrays', () => {
       );
       const view = open(pack(draft)) as Any;
       assert.deepEqual([view.length, view[2 ** 32 - 2]], [2 ** 32 - 1, 'last']);
+    }
+  });
+
+  test('a draft of a sparse array of length 2^32 − 1 lists, copies and commits its elements, not its holes', () => {
+    const sparse = () => {
+      const a: unknown[] = [];
+      a[7] = 'seven';
+      a[2 ** 32 - 2] = 'last';
+      return a;
+    };
+    for (const base of [sparse(), open(pack(sparse()))]) {
+      for (const write of [false, true]) {
+        const draft = fork(base) as Any;
+        const expected = sparse();
+        if (write) {
+          draft[3] = 'three';
+          expected[3] = 'three';
+        }
+        assert.deepEqual(Object.keys(draft), Object.keys(expected));
+        assertSameAsClone(toJS(draft), expected);
+        assertSameAsClone(toJS(open(commit(draft))), expected);
+      }
     }
   });
 

@@ -297,6 +297,22 @@ function* craftedStructures(): Generator<Mutation> {
   }
   yield { label: 'redirects that lead into each other', image: layer, mustFail: true };
 
+  // An ARRAY_DELTA whose pieces overlap: its elements were listed twice (a Proxy invariant).
+  const list = pack({ list: Array.from({ length: 60 }, (_, i) => i) });
+  const pushed = fork(open(list)) as { list: unknown[] };
+  pushed.list.splice(10, 2, 'x');
+  const delta = copyImage(commit(pushed));
+  const deltaBytes = new Uint8Array(delta.segments[1]!);
+  // ARRAY_DELTA of 3 pieces: 0.. from base 0, 10.. a new slot, 11.. from base 12.
+  const header = (0x03 << 8) | 0x17;
+  let node = -1;
+  for (let at = 72; at + 4 <= deltaBytes.length; at += 4) if (u32(deltaBytes, at) === header) node = at;
+  assert.ok(node > 0, 'the layer holds an ARRAY_DELTA of three pieces');
+  const piece2 = node + 4 + 16 + 16; // header, head (base, length, slots), pieces 0 and 1
+  setU32(deltaBytes, piece2, 5); // piece 2 starts at 5, inside piece 0 …
+  setU32(deltaBytes, piece2 + 4, 5); // … from base element 5, so its elements exist
+  yield { label: 'an ARRAY_DELTA whose pieces overlap', image: delta, mustFail: true };
+
   // SPARSE_ARRAYs: an index listed twice, extras named `length` or an index.
   const sparse = (extras: Record<string, unknown>) => {
     const a: unknown[] = [];
@@ -526,7 +542,7 @@ if (!isMainThread && (workerData as { fuzz?: string } | null)?.fuzz) {
     test('crafted: lying hash capacities, redirects into each other, sparse arrays with bad indices', {
       timeout: 60_000,
     }, async () => {
-      assertReport(await fuzzInWorker('crafted', 10_000), 10);
+      assertReport(await fuzzInWorker('crafted', 10_000), 11);
     });
   });
 

@@ -417,3 +417,19 @@ describe('Input: every format, from any readable stream', () => {
     }
   });
 });
+
+test('Input: every refusal of csv-parse is a CowshareError naming the input and the line', async () => {
+  for (const text of ['a,b\nx"y,1\n', 'a,b\n"open,2\n', 'a,b\n1,2,3\n', 'a,b\n"x"y,1\n']) {
+    const input = new Input(Readable.from([Buffer.from(text)]), 'csv', 'in.csv');
+    await assert.rejects(
+      (async () => {
+        for await (const _ of input.batches());
+      })(),
+      (error: unknown) =>
+        error instanceof CowshareError &&
+        error.code === 'UNPACKABLE' &&
+        /^in\.csv: .*line 2/.test(error.message),
+      JSON.stringify(text),
+    );
+  }
+});

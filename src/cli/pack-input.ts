@@ -4,7 +4,7 @@
  * row, then a record per row, by csv-parse). Nothing holds more than one item and one chunk.
  */
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { CowshareError } from '../errors.js';
 import { type JsonItem, JsonSplitter, MAX_DEPTH, tooDeepAt } from './json-stream.js';
 
@@ -112,15 +112,12 @@ export class Input {
         yield [{ key: undefined, value, line: info.lines }];
       }
     } catch (error) {
-      // Ours, and system errors (a directory, a read failure: pack names the file), pass unchanged.
-      if (
-        error instanceof CowshareError ||
-        (typeof (error as { code?: unknown }).code === 'string' &&
-          !(error as { code: string }).code.startsWith('CSV_'))
-      )
-        throw error;
-      // csv-parse names the line in its messages ("Invalid Record Length: … on line 5").
-      throw new CowshareError('UNPACKABLE', `${this.name}: ${(error as Error).message}`);
+      // csv-parse's refusals (codes CSV_… and some without the prefix, such as INVALID_OPENING_QUOTE)
+      // name the line in their messages ("Invalid Record Length: … on line 5"). Ours, and system
+      // errors (a directory, a read failure: pack names the file), pass unchanged.
+      if (error instanceof CsvError)
+        throw new CowshareError('UNPACKABLE', `${this.name}: ${(error as Error).message}`);
+      throw error;
     }
   }
 

@@ -274,7 +274,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
   ownKeys(): string[] {
     const keys: string[] = [];
     if (this.state === undefined) {
-      for (let i = 0; i < this.base.length; i++) if (this.base.at(i) !== HOLE) keys.push(String(i));
+      this.base.forEachIndex(0, this.base.length, (i) => keys.push(String(i)));
     } else {
       // Leaf by leaf: a run of holes (`length = 2 ** 32 - 1`) is passed over whole.
       this.state.items.forEachLeaf((leaf, offset) => {
@@ -283,9 +283,8 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
             if (value !== HOLE) keys.push(String(offset + k));
           });
         } else if (leaf.start >= 0) {
-          for (let k = 0; k < leaf.length; k++) {
-            if (this.base.at(leaf.start + k) !== HOLE) keys.push(String(offset + k));
-          }
+          const shift = offset - leaf.start;
+          this.base.forEachIndex(leaf.start, leaf.start + leaf.length, (i) => keys.push(String(i + shift)));
         }
       });
     }
@@ -323,7 +322,8 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
       if (value !== HOLE) values[i] = this.branch.out(value);
       return true;
     };
-    if (this.state === undefined) for (let i = 0; i < this.base.length; i++) visit(this.base.at(i), i);
+    if (this.state === undefined)
+      this.base.forEachIndex(0, this.base.length, (i) => visit(this.base.at(i), i));
     else this.state.items.scan(visit);
     return values;
   }

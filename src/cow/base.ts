@@ -1,7 +1,7 @@
 import { ArrayDelta } from '../format/array-delta.js';
-import { isArrayIndex } from '../format/array-index.js';
+import { arrayIndex, isArrayIndex } from '../format/array-index.js';
 import type { KeyedDelta } from '../format/keyed-delta.js';
-import { KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
+import { DENSE_ARRAY_MAX, KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
 import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
 import type { ArrayPiece } from '../format/pack.js';
 import type { Address, Reader } from '../format/reader.js';
@@ -244,6 +244,12 @@ export interface ArrayBase {
    * `at` of the draft (its place, for patches: elements move).
    */
   show(i: number, parent: NodeDraft<NodeState>, at: number): unknown;
+  /**
+   * Calls `visit` with each index in [from, to) that holds an element, ascending. A base longer than
+   * DENSE_ARRAY_MAX lists its indices once (a sparse array of length 2^32 − 1 has few), so this
+   * costs its elements, not its length.
+   */
+  forEachIndex(from: number, to: number, visit: (i: number) => void): void;
   /** Own enumerable properties that are not indices (an array's named extras). */
   readonly extras: ObjectBase;
   /** For an ARRAY of an image (or a delta over one): what an ARRAY_DELTA of its changes is over. */
@@ -265,6 +271,7 @@ interface ArrayNode {
   readonly length: number;
   hasElement(i: number): boolean;
   element(i: number): unknown;
+  indices(): Iterable<number>;
   elementSlot(i: number): number;
   elementSegment(i: number): number;
   extraKeys(): readonly string[];
@@ -279,19 +286,60 @@ export function arrayBase(value: readonly unknown[]): ArrayBase {
   return new PlainArray(value);
 }
 
+/**
+ * `ArrayBase#forEachIndex` over `at`, or, for a base longer than DENSE_ARRAY_MAX, over the indices
+ * `list` gives (ascending), listed once.
+ */
+class IndexWalk {
+  private present: number[] | undefined;
+
+  constructor(
+    private readonly length: number,
+    private readonly at: (i: number) => unknown,
+    private readonly list: () => Iterable<number>,
+  ) {}
+
+  forEach(from: number, to: number, visit: (i: number) => void): void {
+    if (this.length <= DENSE_ARRAY_MAX) {
+      for (let i = from; i < to; i++) if (this.at(i) !== HOLE) visit(i);
+      return;
+    }
+    this.present ??= [...this.list()];
+    const present = this.present;
+    let lo = 0;
+    let hi = present.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (present[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < present.length && present[k]! < to; k++) visit(present[k]!);
+  }
+}
+
 class PlainArray implements ArrayBase {
   readonly length: number;
   private extraBase: ObjectBase | undefined;
+  private readonly walk: IndexWalk;
   /** The drafts shown for the elements (child-drafts.ts). */
   private children: ChildDrafts | undefined;
 
   constructor(private readonly a: readonly unknown[]) {
     this.length = a.length;
+    this.walk = new IndexWalk(
+      this.length,
+      (i) => this.at(i),
+      () => indicesOf(a),
+    );
   }
 
   at(i: number): unknown {
     const value = this.a[i];
     return value !== undefined || i in this.a ? value : HOLE;
+  }
+
+  forEachIndex(from: number, to: number, visit: (i: number) => void): void {
+    this.walk.forEach(from, to, visit);
   }
 
   show(i: number, parent: NodeDraft<NodeState>, at: number): unknown {
@@ -342,8 +390,15 @@ class ImageArray implements ArrayBase {
   /** The drafts shown for the elements (child-drafts.ts). */
   private children: ChildDrafts | undefined;
 
+  private readonly walk: IndexWalk;
+
   constructor(private readonly node: ArrayNode) {
     this.length = node.length;
+    this.walk = new IndexWalk(
+      this.length,
+      (i) => this.at(i),
+      () => node.indices(),
+    );
     this.extras = {
       get: (key) => {
         const value = key === 'length' ? NO_EXTRA : node.extra(key);
@@ -359,6 +414,10 @@ class ImageArray implements ArrayBase {
 
   at(i: number): unknown {
     return this.node.hasElement(i) ? this.node.element(i) : HOLE;
+  }
+
+  forEachIndex(from: number, to: number, visit: (i: number) => void): void {
+    this.walk.forEach(from, to, visit);
   }
 
   deltaBase(): ArrayDeltaBase | undefined {
@@ -399,5 +458,14 @@ class ImageArray implements ArrayBase {
     const shown = branch.outSlot(this.node.reader, this.node.elementSegment(i), slot);
     this.children = keepShown(this.children, this.length, i, shown, branch);
     return shown;
+  }
+}
+
+/** The indices of a plain array that hold an element, ascending: `Object.keys` lists them first. */
+function* indicesOf(a: readonly unknown[]): Iterable<number> {
+  for (const key of Object.keys(a)) {
+    const i = arrayIndex(key);
+    if (i < 0) return;
+    yield i;
   }
 }

@@ -104,10 +104,13 @@ export class ArrayDelta {
    */
   forEachElement(visit: (i: number, segment: number, slot: number) => void): void {
     for (let p = 0; p < this.pieces; p++) {
-      const from = this.from(p);
-      if (from === PIECE_HOLES) continue;
       const at = this.at(p);
       const end = p + 1 < this.pieces ? this.at(p + 1) : this.length;
+      // Ascending, within the length (verify checks it): else an element would be visited twice.
+      if (end <= at || end > this.length)
+        throw corrupt(this.reader.where(this.address), `piece ${p} is out of order`);
+      const from = this.from(p);
+      if (from === PIECE_HOLES) continue;
       for (let i = at; i < end; i++) {
         const slot = this.slotOf(i);
         if (slot !== HOLE) visit(i, from < PIECE_SLOTS ? this.baseSegment : this.segment, slot);

@@ -35,7 +35,7 @@ abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   /** The slot of element `i`, or NONE for a hole. `i` is below `length`. */
   protected abstract slotAt(i: number): number;
   /** The indices that hold an element, ascending. */
-  protected abstract indices(): Iterable<number>;
+  abstract indices(): Iterable<number>;
   /** The value of the non-index property `key`, or NO_EXTRA. Public, like the two below, for drafts. */
   extra(_key: string): unknown {
     return NO_EXTRA;
@@ -212,7 +212,7 @@ class DenseHandler extends ArrayHandler {
     return slot === HOLE ? NONE : slot;
   }
 
-  protected *indices(): Iterable<number> {
+  *indices(): Iterable<number> {
     for (let i = 0; i < this.length; i++) if (this.slotAt(i) !== NONE) yield i;
   }
 }
@@ -298,7 +298,7 @@ class SparseHandler extends ArrayHandler {
     return NONE;
   }
 
-  protected *indices(): Iterable<number> {
+  *indices(): Iterable<number> {
     const words = this.reader.words[this.segment]!;
     let previous = -1;
     for (let k = 0; k < this.count; k++) {
@@ -353,7 +353,7 @@ class ChangedHandler extends ArrayHandler {
     return this.delta.segmentOf(i);
   }
 
-  protected indices(): Iterable<number> {
+  indices(): Iterable<number> {
     const present: number[] = [];
     this.delta.forEachElement((i) => present.push(i));
     return present;
