@@ -24,9 +24,7 @@ export function outcome(what: string, fn: () => void): Outcome {
     fn();
     return 'ok';
   } catch (error) {
-    if (error instanceof Finding) throw error;
-    if (error instanceof CowshareError || error instanceof RangeError) return 'refused';
-    throw new Finding(`${what} threw ${describe(error)}`, { cause: error });
+    return refusal(what, error);
   }
 }
 
@@ -36,10 +34,14 @@ export async function outcomeAsync(what: string, fn: () => Promise<void>): Promi
     await fn();
     return 'ok';
   } catch (error) {
-    if (error instanceof Finding) throw error;
-    if (error instanceof CowshareError || error instanceof RangeError) return 'refused';
-    throw new Finding(`${what} threw ${describe(error)}`, { cause: error });
+    return refusal(what, error);
   }
+}
+
+function refusal(what: string, error: unknown): Outcome {
+  if (error instanceof Finding) throw error;
+  if (error instanceof CowshareError || error instanceof RangeError) return 'refused';
+  throw new Finding(`${what} threw ${describe(error)}`, { cause: error });
 }
 
 /**
