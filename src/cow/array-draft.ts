@@ -2,9 +2,9 @@ import { arrayIndex } from '../format/array-index.js';
 import { ArrayDeltaInput, type ArrayPiece } from '../format/pack.js';
 import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
-import { ABSENT, type ArrayBase, arrayBase, HOLE } from './base.js';
 import type { Branch } from './branch.js';
 import { DELTA_MAX_SHARE } from './delta-input.js';
+import { ABSENT, type ArrayBase, arrayBase, HOLE } from './draft-base.js';
 import { DRAFT, definedValue, draftOf, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
@@ -112,8 +112,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     }
     const value = this.state!.items.get(i);
     if (value === HOLE) return undefined;
-    this.branch.from(this, i);
-    return this.branch.out(value);
+    return this.branch.out(value, this, i);
   }
 
   /** Where the node `child`, read from element `index`, is now: there, or found again after a shift. */
@@ -145,10 +144,7 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
       if (i >= 0) return this.element(i);
       if (key === 'length') return this.length;
       const value = this.extra(key);
-      if (value !== ABSENT) {
-        this.branch.from(this, key);
-        return this.branch.out(value);
-      }
+      if (value !== ABSENT) return this.branch.out(value, this, key);
       const method = METHODS.get(key);
       if (method !== undefined) return method;
     } else if (key === DRAFT) return this;
@@ -304,7 +300,12 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
     const i = arrayIndex(key);
     const value = i >= 0 ? this.at(i) : this.extra(key);
     if (value === HOLE || value === ABSENT) return undefined;
-    return { value: this.branch.out(value), writable, enumerable: true, configurable: true };
+    return {
+      value: this.branch.out(value, this, i >= 0 ? i : key),
+      writable,
+      enumerable: true,
+      configurable: true,
+    };
   }
 
   defineProperty(target: unknown[], key: string | symbol, descriptor: PropertyDescriptor): boolean {

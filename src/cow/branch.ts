@@ -3,10 +3,10 @@ import { KIND_MASK } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
 import type { Reader } from '../format/reader.js';
 import { readSlot } from '../view/decode.js';
-import { containerKind, isDraftedKind } from './base.js';
-import { draftOf, type NodeDraft, type NodeState, type Place } from './draft-node.js';
+import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
 import { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
+import { containerKind, isDraftedKind } from './kind.js';
 import { makeDraft } from './make-draft.js';
 import { hashKey, type NodeKey, tokenOf } from './node-key.js';
 import type { LogEntry, Patch } from './patches.js';
@@ -35,11 +35,6 @@ export class Branch {
   private readonly drafts = new Map<NodeKey, object>();
   /** The snapshot of the current state, until the next write. */
   private lastSnapshot: Branch | undefined;
-  /**
-   * With patches recorded: where the next draft `out` makes was read from (its parent and the key
-   * there), set by the reading draft just before (`from`), so that a write can name its path.
-   */
-  private pendingPlace: Place | undefined;
 
   constructor(
     public overrides: HashTrie<NodeKey, NodeState>,
@@ -60,11 +55,6 @@ export class Branch {
     const branch = new Branch(HashTrie.empty(), lineage, false);
     if (!recording) return branch;
     return new Branch(branch.overrides, lineage, false, branch.epoch, undefined, true, branch.keyOf(base));
-  }
-
-  /** Tells the next `out` which container (and key there) its value is read from, when recording. */
-  from(parent: NodeDraft<NodeState>, key: unknown): void {
-    if (this.recording) this.pendingPlace = { parent, key };
   }
 
   /** The image whose nodes this lineage keys by address (the one it started from), if any. */
@@ -109,19 +99,23 @@ export class Branch {
     return this.epoch;
   }
 
-  /** What a reader sees of a stored value: a container's draft, anything else as it is. */
-  out(value: unknown): unknown {
-    const place = this.pendingPlace;
-    this.pendingPlace = undefined;
+  /**
+   * What a reader sees of a stored value: a container's draft, anything else as it is. `parent` and
+   * `key` say where it was read (a container's draft, and the property, index or Map key there):
+   * with patches recorded, a draft made here keeps that first place, so that a write can name its
+   * path (patch-log.ts).
+   */
+  out(value: unknown, parent?: NodeDraft<NodeState>, key?: unknown): unknown {
     if (typeof value !== 'object' || value === null) return value;
-    const key = this.keyOf(value);
-    const known = this.drafts.get(key);
+    const node = this.keyOf(value);
+    const known = this.drafts.get(node);
     if (known !== undefined) return known;
     const kind = containerKind(value);
     if (kind === undefined) return nodeOf(value) === undefined ? privateCopy(value) : value;
-    const draft = makeDraft(this, kind, value, key);
-    if (place !== undefined) (draftOf(draft) as NodeDraft<NodeState>).place ??= place;
-    this.drafts.set(key, draft);
+    const draft = makeDraft(this, kind, value, node);
+    if (this.recording && parent !== undefined)
+      (draftOf(draft) as NodeDraft<NodeState>).place = { parent, key };
+    this.drafts.set(node, draft);
     return draft;
   }
 
@@ -156,22 +150,26 @@ export class Branch {
   }
 
   /**
-   * `out` of the value in an image slot stored in `segment`: a container this branch has a draft of
-   * is found by its address, without decoding a view of it first (the common read of a draft over an
-   * image). Other nodes (strings, numbers) are decoded without a look at the drafts.
+   * `out` of the value in an image slot stored in `segment`, read at `key` of `parent`: a container
+   * this branch has a draft of is found by its address, without decoding a view of it first (the
+   * common read of a draft over an image). Other nodes (strings, numbers) are decoded without a look
+   * at the drafts.
    */
-  outSlot(reader: Reader, segment: number, slot: number): unknown {
+  outSlot(
+    reader: Reader,
+    segment: number,
+    slot: number,
+    parent?: NodeDraft<NodeState>,
+    key?: unknown,
+  ): unknown {
     if (reader === this.lineage.reader && (slot & 1) === 0) {
       const address = reader.slotAddress(segment, slot);
       if (address >= 0 && isDraftedKind(reader.header(address) & KIND_MASK)) {
         const known = this.drafts.get(address);
-        if (known !== undefined) {
-          this.pendingPlace = undefined;
-          return known;
-        }
+        if (known !== undefined) return known;
       }
     }
-    return this.out(readSlot(reader, segment, slot));
+    return this.out(readSlot(reader, segment, slot), parent, key);
   }
 
   /**

@@ -2,10 +2,10 @@ import { nodeOf, PACK_AS } from '../format/node-ref.js';
 import type { KeyedDeltaInput } from '../format/pack.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import { KeyedView, type SlotShow } from '../view/keyed-view.js';
-import { ABSENT } from './base.js';
 import type { Branch } from './branch.js';
 import { type ChildDrafts, keepShown } from './child-drafts.js';
 import { deltaOver, type IndexedChange } from './delta-input.js';
+import { ABSENT } from './draft-base.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
@@ -141,8 +141,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
     }
     const value = this.current(stored, key, entry);
     if (value === ABSENT) return undefined;
-    this.branch.from(this, stored);
-    return this.branch.out(value);
+    return this.branch.out(value, this, stored);
   }
 
   /** A view base's entry `i`: its value (a Set's member) as this branch shows it. */
@@ -150,8 +149,11 @@ class KeyedNode extends NodeDraft<KeyedState> {
     const view = this.view!;
     const known = this.children?.at(i);
     if (known !== undefined) return known;
-    if (this.branch.recording) this.branch.from(this, view.item(i, 0));
-    const shown = view.showItem(i, this.show);
+    // Recording, a draft made here keeps its place: its entry's key (Branch#out).
+    const show: SlotShow = this.branch.recording
+      ? (reader, segment, slot) => this.branch.outSlot(reader, segment, slot, this, view.item(i, 0))
+      : this.show;
+    const shown = view.showItem(i, show);
     this.children = keepShown(this.children, view.span, i, shown, this.branch);
     return shown;
   }
@@ -281,8 +283,7 @@ class KeyedNode extends NodeDraft<KeyedState> {
   showIterated(p: number, key: unknown, value: unknown): unknown {
     const known = this.children?.at(p);
     if (known !== undefined) return known;
-    this.branch.from(this, key);
-    const shown = this.branch.out(value);
+    const shown = this.branch.out(value, this, key);
     this.children = keepShown(this.children, this.base.size, p, shown, this.branch);
     return shown;
   }
@@ -473,8 +474,7 @@ class KeyedCursor implements IterableIterator<unknown> {
   private result(entry: Entry): IteratorResult<unknown, undefined> {
     const branch = this.node.branch;
     if (this.part === Part.Key) return { done: false, value: branch.out(entry.key) };
-    branch.from(this.node, entry.key);
-    const value = branch.out(entry.value);
+    const value = branch.out(entry.value, this.node, entry.key);
     return { done: false, value: this.part === Part.Value ? value : [branch.out(entry.key), value] };
   }
 

@@ -1,9 +1,9 @@
 import { arrayDraft } from './array-draft.js';
-import type { ContainerKind } from './base.js';
 import type { Branch } from './branch.js';
 import { bytesDraft } from './bytes-draft.js';
 import { dateDraft } from './date-draft.js';
 import { mapDraft, setDraft } from './keyed-draft.js';
+import type { ContainerKind } from './kind.js';
 import type { NodeKey } from './node-key.js';
 import { objectDraft } from './object-draft.js';
 

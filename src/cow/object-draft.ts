@@ -1,9 +1,9 @@
 import { isArrayIndex } from '../format/array-index.js';
 import type { KeyedDeltaInput } from '../format/pack.js';
 import { INSPECT, inspectObject } from '../view/inspect.js';
-import { ABSENT, type ObjectBase, objectBase } from './base.js';
 import type { Branch } from './branch.js';
 import { deltaOver, type IndexedChange } from './delta-input.js';
+import { ABSENT, type ObjectBase, objectBase } from './draft-base.js';
 import { DRAFT, definedValue, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
@@ -53,8 +53,7 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
         const shown = this.base.show(key, this);
         if (shown !== ABSENT) return shown;
       } else if (changed !== ABSENT) {
-        this.branch.from(this, key);
-        return this.branch.out(changed);
+        return this.branch.out(changed, this, key);
       }
     } else if (key === DRAFT) return this;
     return Reflect.get(Object.prototype, key, receiver);
@@ -105,9 +104,8 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
     if (typeof key !== 'string') return undefined;
     const value = this.own(key);
     if (value === ABSENT) return undefined;
-    this.branch.from(this, key);
     return {
-      value: this.branch.out(value),
+      value: this.branch.out(value, this, key),
       writable: !this.branch.frozen,
       enumerable: true,
       configurable: true,

@@ -1,6 +1,6 @@
 import { isArrayIndex } from '../format/array-index.js';
 import { hashString } from '../format/hash.js';
-import { ABSENT, type ObjectBase } from './base.js';
+import { ABSENT, type ObjectBase } from './draft-base.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 

@@ -1,9 +1,9 @@
 import { nodeOf } from '../format/node-ref.js';
 import type { Unshared } from '../view/shared.js';
 import { toJS as viewToJS } from '../view/to-js.js';
-import { containerKind } from './base.js';
 import { copyBytes } from './bytes-draft.js';
 import { draftOf } from './draft-node.js';
+import { containerKind } from './kind.js';
 import type { NodeKey } from './node-key.js';
 import { setCopier } from './patches.js';
 

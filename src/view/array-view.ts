@@ -6,7 +6,7 @@ import { NODE, type NodeRef } from '../format/node-ref.js';
 import { type Address, type Reader, segmentOfAddress } from '../format/reader.js';
 import { readSlot } from './decode.js';
 import { INSPECT, inspectArray } from './inspect.js';
-import { type Layout, layoutOf } from './object-view.js';
+import { type Layout, layoutOf } from './object-layout.js';
 import { viewToJSON } from './to-js.js';
 
 const HOLE = constantSlot(Const.Hole);
@@ -20,7 +20,7 @@ const NONE = 0;
  * `Array.isArray` holds and Array.prototype's non-mutating methods work through the traps. Subclasses
  * say where element `i` is and which indices exist.
  */
-abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
+export abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
   /** The segment the node is in: its slots are interpreted there. */
   readonly segment: number;
   abstract readonly length: number;

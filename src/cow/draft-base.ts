@@ -2,12 +2,12 @@ import { ArrayDelta } from '../format/array-delta.js';
 import { arrayIndex, isArrayIndex } from '../format/array-index.js';
 import type { KeyedDelta } from '../format/keyed-delta.js';
 import { DENSE_ARRAY_MAX, KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
-import { NODE, type NodeRef, nodeOf } from '../format/node-ref.js';
+import { type NodeRef, nodeOf } from '../format/node-ref.js';
 import type { ArrayPiece } from '../format/pack.js';
 import type { Address, Reader } from '../format/reader.js';
-import { NO_EXTRA } from '../view/array-view.js';
+import { ArrayHandler, NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';
-import { type Keys, layoutOf } from '../view/object-view.js';
+import { type Keys, layoutOf } from '../view/object-layout.js';
 import { type ChildDrafts, isDraftIn, keepShown } from './child-drafts.js';
 import type { DeltaBase } from './delta-input.js';
 import type { NodeDraft, NodeState } from './draft-node.js';
@@ -22,51 +22,6 @@ import type { NodeDraft, NodeState } from './draft-node.js';
 export const ABSENT: unique symbol = Symbol('cowshare.absent');
 /** A hole of a sparse array, as an element value. */
 export const HOLE: unique symbol = Symbol('cowshare.hole');
-
-/** The containers a draft can stand for; everything else is returned from a draft as it is. */
-export type ContainerKind = 'object' | 'array' | 'map' | 'set' | 'date' | 'bytes';
-
-const tagOf = Object.prototype.toString;
-
-/** The kind of draft `value` (an object) gets, or undefined for values a draft returns as they are. */
-export function containerKind(value: object): ContainerKind | undefined {
-  if (Array.isArray(value)) return 'array';
-  if (ArrayBuffer.isView(value)) return 'bytes';
-  // Views and snapshot facades of Maps and Sets are not real Maps: their toStringTag says what they are.
-  switch (tagOf.call(value)) {
-    case '[object Object]':
-      return typeof value === 'function' ? undefined : 'object';
-    case '[object Map]':
-      return 'map';
-    case '[object Set]':
-      return 'set';
-    case '[object Date]':
-      return 'date';
-    default:
-      return undefined;
-  }
-}
-
-/**
- * The image node kinds whose views `containerKind` gives a kind for: only their nodes can have a
- * draft, so a read of any other slot (a string, a number) need not look for one.
- */
-const DRAFTED_KINDS =
-  (1 << Kind.Date) |
-  (1 << Kind.Array) |
-  (1 << Kind.SparseArray) |
-  (1 << Kind.Object) |
-  (1 << Kind.Map) |
-  (1 << Kind.Set) |
-  (1 << Kind.TypedArray) |
-  (1 << Kind.Dict) |
-  (1 << Kind.KeyedDelta) |
-  (1 << Kind.ArrayDelta);
-
-/** Whether a node of kind `kind` (its header's low byte) is a container a draft stands for. */
-export function isDraftedKind(kind: number): boolean {
-  return kind < 32 && ((DRAFTED_KINDS >>> kind) & 1) === 1;
-}
 
 /** Own properties of a base object. */
 export interface ObjectBase {
@@ -197,8 +152,7 @@ class ImageObject implements ObjectBase {
     const known = this.children?.at(i);
     if (known !== undefined) return known;
     const branch = parent.branch;
-    branch.from(parent, key);
-    const shown = branch.outSlot(this.reader, this.segmentOf(i), this.slot(i));
+    const shown = branch.outSlot(this.reader, this.segmentOf(i), this.slot(i), parent, key);
     this.children = keepShown(this.children, this.index.count, i, shown, branch);
     return shown;
   }
@@ -230,8 +184,7 @@ class ImageObject implements ObjectBase {
 /** What a reader of `parent`'s branch sees of `value`, read from `parent`'s property `key`. */
 function showValue(value: unknown, parent: NodeDraft<NodeState>, key: string): unknown {
   if (value === ABSENT) return ABSENT;
-  parent.branch.from(parent, key);
-  return parent.branch.out(value);
+  return parent.branch.out(value, parent, key);
 }
 
 /** Elements and named extras of a base array. */
@@ -264,26 +217,9 @@ export interface ArrayDeltaBase {
   pieces(from: number, length: number): ArrayPiece[];
 }
 
-/** An array view's handler, which `view[NODE]` returns (src/view/array-view.ts). */
-interface ArrayNode {
-  readonly reader: Reader;
-  readonly address: Address;
-  readonly length: number;
-  hasElement(i: number): boolean;
-  element(i: number): unknown;
-  indices(): Iterable<number>;
-  elementSlot(i: number): number;
-  elementSegment(i: number): number;
-  extraKeys(): readonly string[];
-  extra(key: string): unknown;
-}
-
 export function arrayBase(value: readonly unknown[]): ArrayBase {
-  const node = (value as { [NODE]?: unknown })[NODE];
-  if (node !== undefined && typeof (node as ArrayNode).hasElement === 'function') {
-    return new ImageArray(node as ArrayNode);
-  }
-  return new PlainArray(value);
+  const node = nodeOf(value);
+  return node instanceof ArrayHandler ? new ImageArray(node) : new PlainArray(value);
 }
 
 /**
@@ -347,8 +283,7 @@ class PlainArray implements ArrayBase {
     if (known !== undefined) return known;
     const value = this.at(i);
     if (value === HOLE) return HOLE;
-    parent.branch.from(parent, at);
-    const shown = parent.branch.out(value);
+    const shown = parent.branch.out(value, parent, at);
     this.children = keepShown(this.children, this.length, i, shown, parent.branch);
     return shown;
   }
@@ -392,7 +327,7 @@ class ImageArray implements ArrayBase {
 
   private readonly walk: IndexWalk;
 
-  constructor(private readonly node: ArrayNode) {
+  constructor(private readonly node: ArrayHandler) {
     this.length = node.length;
     this.walk = new IndexWalk(
       this.length,
@@ -454,8 +389,7 @@ class ImageArray implements ArrayBase {
     const slot = this.node.elementSlot(i);
     if (slot === 0) return HOLE;
     const branch = parent.branch;
-    branch.from(parent, at);
-    const shown = branch.outSlot(this.node.reader, this.node.elementSegment(i), slot);
+    const shown = branch.outSlot(this.node.reader, this.node.elementSegment(i), slot, parent, at);
     this.children = keepShown(this.children, this.length, i, shown, branch);
     return shown;
   }
