@@ -3,11 +3,11 @@
  * The portable core: it imports no `node:` module, so it runs in browsers, Bun and Deno too.
  */
 
-export { applyPatches } from './cow/apply-patches.js';
+export { applyPatches, diff, patches } from './cow/apply-patches.js';
 export { commit } from './cow/commit.js';
 export { type Draft, type ForkOptions, fork, snapshot } from './cow/fork.js';
 export { type CowOptions, cow } from './cow/live.js';
-export { diff, type Patch, patches } from './cow/patches.js';
+export type { Patch } from './cow/patch-log.js';
 export { toJS } from './cow/to-js.js';
 export { CowshareError, type ErrorCode } from './errors.js';
 export { type BuilderOptions, type BuilderRoot, ImageBuilder } from './format/builder.js';

@@ -4,8 +4,8 @@
 // sequences; these pin the details down.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { containerKind, isDraftedKind } from '../src/cow/kind.js';
 import { draftOf } from '../src/cow/draft-node.js';
+import { containerKind, isDraftedKind } from '../src/cow/kind.js';
 import { DICT_MIN_KEYS, KIND_MASK, KIND_NAMES, Kind } from '../src/format/layout.js';
 import { nodeOf } from '../src/format/node-ref.js';
 import { segmentOfAddress } from '../src/format/reader.js';

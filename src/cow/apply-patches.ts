@@ -1,8 +1,68 @@
 import { isArrayIndex } from '../format/array-index.js';
 import type { Unshared } from '../view/shared.js';
+import { draftOf } from './draft-node.js';
 import { fork } from './fork.js';
-import type { Patch } from './patches.js';
+import type { Patch } from './patch-log.js';
 import { toJS } from './to-js.js';
+
+/**
+ * The changes recorded in `draft`'s branch since recording began (`fork(base, { patches: true })`),
+ * as patches that turn the base into the draft, and the inverse patches that turn the draft back,
+ * newest change first. Paths are from the draft the fork returned.
+ */
+export function patches(draft: unknown): { patches: Patch[]; inverse: Patch[] } {
+  const node = typeof draft === 'object' && draft !== null ? draftOf(draft) : undefined;
+  if (node === undefined) throw new TypeError('cowshare: patches() takes a draft or a snapshot');
+  if (!node.branch.recording) {
+    throw new TypeError('cowshare: this draft records no patches: fork it with { patches: true }');
+  }
+  const forward: Patch[] = [];
+  const inverse: Patch[] = [];
+  for (let entry = node.branch.log; entry !== undefined; entry = entry.previous) {
+    forward.push(entry.patch);
+    inverse.push(entry.inverse);
+  }
+  return { patches: forward.reverse(), inverse };
+}
+
+/**
+ * The patches that turn snapshot (or draft) `a` into `b`, two versions of one recording lineage
+ * (forked from one base with `{ patches: true }`): the inverse patches of `a`'s writes since the two
+ * parted, newest first, then `b`'s writes since then. Both logs share their entries up to that point,
+ * so the cost is that of the writes since, whatever the size of the value — shared history is never
+ * looked at. For `a` an ancestor of `b` (a snapshot and a later one) the result is exactly `b`'s
+ * newer patches; otherwise the inverse part restores values as inverse patches do (docs/patches.md).
+ */
+export function diff(a: unknown, b: unknown): Patch[] {
+  const [x, y] = [a, b].map((value) => {
+    const node = typeof value === 'object' && value !== null ? draftOf(value) : undefined;
+    if (node === undefined) throw new TypeError('cowshare: diff() takes two drafts or snapshots');
+    if (!node.branch.recording) {
+      throw new TypeError(
+        'cowshare: diff() needs versions that record patches: fork the base with { patches: true }',
+      );
+    }
+    return node;
+  }) as [NonNullable<ReturnType<typeof draftOf>>, NonNullable<ReturnType<typeof draftOf>>];
+  if (x.key !== y.key || x.branch.root !== y.branch.root) {
+    throw new TypeError('cowshare: diff() compares two versions of one value, forked from the same base');
+  }
+  let left = x.branch.log;
+  let right = y.branch.log;
+  const undo: Patch[] = [];
+  const redo: Patch[] = [];
+  // Walk the deeper log back to the other's depth, then both together, to their common entry.
+  while (left !== right) {
+    if ((left?.depth ?? 0) >= (right?.depth ?? 0)) {
+      undo.push(left!.inverse);
+      left = left!.previous;
+    } else {
+      redo.push(right!.patch);
+      right = right!.previous;
+    }
+  }
+  return [...undo, ...redo.reverse()];
+}
 
 /**
  * A draft of `base` with `list` applied, in order: `applyPatches(base, patches(draft).patches)` reads

@@ -1,4 +1,4 @@
-import { arrayIndex } from '../format/array-index.js';
+import { arrayIndex, relativeIndex as relative } from '../format/array-index.js';
 import { ArrayDeltaInput, type ArrayPiece } from '../format/pack.js';
 import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
@@ -8,7 +8,7 @@ import { ABSENT, type ArrayBase, arrayBase, HOLE } from './draft-base.js';
 import { DRAFT, definedValue, draftOf, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
-import { at, copyOf, pathTo, recordChild, recordSplice, type Step } from './patches.js';
+import { at, copyOf, pathTo, recordChild, recordSplice, type Step } from './patch-log.js';
 import { DELETED, Props } from './props.js';
 import { Rope } from './rope.js';
 
@@ -366,13 +366,6 @@ class ArrayDraft extends NodeDraft<ArrayState> implements ProxyHandler<unknown[]
 }
 
 Object.assign(ArrayDraft.prototype, REFUSED_TRAPS);
-
-/** ToIntegerOrInfinity, then clamped to [0, length] counting from the end when negative (as splice does). */
-function relative(value: unknown, length: number, otherwise: number): number {
-  if (value === undefined) return otherwise;
-  const n = Math.trunc(Number(value)) || 0;
-  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
-}
 
 /** The draft behind `this` of a method, or undefined when it was called on something else. */
 function self(value: unknown): ArrayDraft | undefined {

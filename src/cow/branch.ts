@@ -9,7 +9,7 @@ import { HashTrie } from './hash-trie.js';
 import { containerKind, isDraftedKind } from './kind.js';
 import { makeDraft } from './make-draft.js';
 import { hashKey, type NodeKey, tokenOf } from './node-key.js';
-import type { LogEntry, Patch } from './patches.js';
+import type { LogEntry, Patch } from './patch-log.js';
 
 /**
  * A branch: one line of copy-on-write versions of a value graph, and the facades (drafts) through

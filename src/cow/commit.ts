@@ -3,7 +3,7 @@ import { nodeOf } from '../format/node-ref.js';
 import { type PackOptions, pack, packLayer } from '../format/pack.js';
 import { offsetOfAddress, segmentOfAddress } from '../format/reader.js';
 import { decodeSlot } from '../view/decode.js';
-import { replacedBuffers } from './bytes-draft.js';
+import { replacedBuffers } from './buffer-node.js';
 import { draftOf } from './draft-node.js';
 
 /**

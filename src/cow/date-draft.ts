@@ -2,7 +2,7 @@ import type { Branch } from './branch.js';
 import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
-import { recordWhole } from './patches.js';
+import { recordWhole } from './patch-log.js';
 
 /** A Date's changes in one branch: its time value. */
 class DateState implements NodeState {

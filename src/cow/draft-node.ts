@@ -16,6 +16,11 @@ export interface DraftNode {
   readonly carrier: object;
   /** Its changes as a delta over its image base, for `commit` (NodeDraft#deltaInput). */
   deltaInput?(): DeltaInput | undefined;
+  /**
+   * For a typed-array or DataView draft, which is not a real one: a real copy, for `toJS`, over its
+   * region's copy in `copies` (made once per region, so that views of one buffer share it).
+   */
+  plainCopy?(copies: Map<NodeKey, ArrayBufferLike>): object;
 }
 
 export const DRAFT: unique symbol = Symbol('cowshare.draft');

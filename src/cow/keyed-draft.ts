@@ -10,7 +10,7 @@ import { DRAFT, NodeDraft, type NodeState } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
 import { hashKey, type NodeKey, tokenOf } from './node-key.js';
-import { recordChild, type Step } from './patches.js';
+import { recordChild, type Step } from './patch-log.js';
 
 /** What a Map or Set draft reads of its base: a Map or Set, a view of one, or a snapshot of one. */
 interface KeyedBase {

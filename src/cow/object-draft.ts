@@ -7,7 +7,7 @@ import { ABSENT, type ObjectBase, objectBase } from './draft-base.js';
 import { DRAFT, definedValue, NodeDraft, type NodeState, REFUSED_TRAPS } from './draft-node.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';
-import { recordChild, type Step } from './patches.js';
+import { recordChild, type Step } from './patch-log.js';
 import { DELETED, Props, UNCHANGED } from './props.js';
 
 /** An object's changes in one branch. */

@@ -1,11 +1,9 @@
 import { nodeOf } from '../format/node-ref.js';
 import type { Unshared } from '../view/shared.js';
 import { toJS as viewToJS } from '../view/to-js.js';
-import { copyBytes } from './bytes-draft.js';
 import { draftOf } from './draft-node.js';
 import { containerKind } from './kind.js';
 import type { NodeKey } from './node-key.js';
-import { setCopier } from './patches.js';
 
 /**
  * A deep plain copy of a view, a draft or a snapshot, equal to `structuredClone` of the value it
@@ -29,7 +27,8 @@ class DraftCopier {
     if (typeof value !== 'object' || value === null) return value;
     const known = this.memo.get(value);
     if (known !== undefined) return known;
-    if (draftOf(value) === undefined) {
+    const node = draftOf(value);
+    if (node === undefined) {
       // A value a draft returns as it is: a view's (already a fresh copy, or zero-copy memory to copy),
       // or a plain base's own object, which the copy must not share.
       const copy = nodeOf(value) === undefined ? structuredClone(value) : viewToJS(value);
@@ -37,7 +36,7 @@ class DraftCopier {
       return copy;
     }
     // A typed-array or DataView draft is not a real one: its copy is, over a copy of its buffer.
-    const bytes = copyBytes(value, this.buffers);
+    const bytes = node.plainCopy?.(this.buffers);
     if (bytes !== undefined) {
       this.memo.set(value, bytes);
       return bytes;
@@ -79,5 +78,3 @@ class DraftCopier {
     }
   }
 }
-
-setCopier((value) => toJS(value));

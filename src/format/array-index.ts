@@ -26,3 +26,14 @@ export function isArrayIndex(key: string): boolean {
 export function isExtraKey(key: string): boolean {
   return key !== 'length' && arrayIndex(key) < 0;
 }
+
+/**
+ * A relative index argument of Array.prototype's and %TypedArray%.prototype's methods (`slice(-2)`,
+ * `fill(v, 1, -1)`): made an integer, counted from the end when negative, clamped to [0, length];
+ * `otherwise` when undefined.
+ */
+export function relativeIndex(value: unknown, length: number, otherwise: number): number {
+  if (value === undefined) return otherwise;
+  const n = Math.trunc(Number(value)) || 0;
+  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+}

@@ -1,162 +1,19 @@
-import { hashNumber } from '../format/hash.js';
-import { nodeOf, PACK_VALUE } from '../format/node-ref.js';
-import type { Reader } from '../format/reader.js';
+import { relativeIndex as relative } from '../format/array-index.js';
+import { PACK_VALUE } from '../format/node-ref.js';
 import { INSPECT } from '../view/inspect.js';
 import type { Branch } from './branch.js';
-import { DRAFT, draftOf, NodeDraft, type NodeState, type Place, REFUSED_TRAPS } from './draft-node.js';
-import type { Epoch } from './epoch.js';
-import { HashTrie } from './hash-trie.js';
-import { type NodeKey, tokenOf } from './node-key.js';
-import { recordSplice, recordWhole } from './patches.js';
-
-/** Bytes of a page: the unit a write copies. */
-const PAGE_BITS = 12;
-const PAGE = 1 << PAGE_BITS;
-
-/** A page's bytes, copied once in the epoch that owns it. */
-interface Page {
-  readonly owner: Epoch;
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-}
-
-/**
- * The buffer a typed array stands on, as a copy must reproduce it: for a plain one its whole
- * ArrayBuffer; for one read from an image, its ARRAY_BUFFER node's bytes within the segment. Views of
- * one region share one buffer in every copy (`toJS`, `pack`), as in structuredClone.
- */
-interface Region {
-  readonly key: NodeKey;
-  /** For a region of an image: the reader, and its ARRAY_BUFFER node's address. */
-  readonly node?: { readonly reader: Reader; readonly address: number };
-  /** Byte offset of the region in the BufferNode's buffer, and its length. */
-  readonly start: number;
-  readonly length: number;
-  readonly shared: boolean;
-}
-
-/** The regions of the typed arrays `subarray` makes: their parent's, not their buffer's. */
-const subarrayRegions = new WeakMap<object, Region>();
-
-function regionOf(view: ArrayBufferView): Region {
-  const known = subarrayRegions.get(view);
-  if (known !== undefined) return known;
-  const node = nodeOf(view);
-  if (node !== undefined) {
-    const { buffer } = node.reader.typedArray(node.address);
-    const { start, length, shared } = node.reader.arrayBuffer(buffer);
-    return {
-      key: tokenOf(node.reader, buffer),
-      node: { reader: node.reader, address: buffer },
-      start,
-      length,
-      shared,
-    };
-  }
-  const shared = view.buffer instanceof SharedArrayBuffer;
-  return { key: view.buffer, start: 0, length: view.buffer.byteLength, shared };
-}
-
-/** A buffer's changes in one branch: its written pages, by page index. */
-class BufferState implements NodeState {
-  constructor(
-    readonly owner: Epoch,
-    public pages: HashTrie<number, Page>,
-    /** The regions written through (for `commit`, which replaces each that is an image's node). */
-    public regions: readonly Region[],
-  ) {}
-}
-
-/**
- * The node of one buffer (an ArrayBuffer or SharedArrayBuffer; in an image, a whole segment), shared
- * by every typed-array draft over it, so that two views of the same memory see each other's writes.
- * A write copies the page it falls in, once per epoch: one byte written into a 64 MiB buffer costs one
- * 4 KiB page.
- */
-class BufferNode extends NodeDraft<BufferState> {
-  readonly base: Uint8Array;
-
-  constructor(branch: Branch, key: NodeKey, buffer: ArrayBufferLike) {
-    super(branch, key, buffer);
-    this.base = new Uint8Array(buffer);
-  }
-
-  protected fresh(epoch: Epoch): BufferState {
-    return new BufferState(epoch, HashTrie.empty(), []);
-  }
-
-  protected copy(state: BufferState, epoch: Epoch): BufferState {
-    return new BufferState(epoch, state.pages, state.regions);
-  }
-
-  /** Page `p` if it was written, else undefined (read the base). */
-  page(p: number): Page | undefined {
-    return this.state?.pages.get(p, hashNumber(p));
-  }
-
-  /** Page `p`, owned by the current epoch, for a write. */
-  writablePage(p: number): Page {
-    const state = this.writable('typed array');
-    const epoch = this.branch.epoch;
-    const hash = hashNumber(p);
-    const prior = state.pages.get(p, hash);
-    if (prior !== undefined && prior.owner === epoch) return prior;
-    const start = p << PAGE_BITS;
-    const bytes = (
-      prior?.bytes ?? this.base.subarray(start, Math.min(start + PAGE, this.base.length))
-    ).slice();
-    const page = { owner: epoch, bytes, view: new DataView(bytes.buffer) };
-    state.pages = state.pages.set(p, hash, page, epoch);
-    return page;
-  }
-
-  /** Copies bytes `from` to `from + length` of the draft's current state into `into`. */
-  read(from: number, length: number, into: Uint8Array, at = 0): void {
-    for (let done = 0; done < length; ) {
-      const p = (from + done) >>> PAGE_BITS;
-      const offset = (from + done) & (PAGE - 1);
-      const n = Math.min(length - done, PAGE - offset);
-      const page = this.page(p);
-      if (page === undefined) into.set(this.base.subarray(from + done, from + done + n), at + done);
-      else into.set(page.bytes.subarray(offset, offset + n), at + done);
-      done += n;
-    }
-  }
-
-  /** The region's current bytes in a new buffer of their own. */
-  copyRegion(region: Region): ArrayBufferLike {
-    const copy = region.shared ? new SharedArrayBuffer(region.length) : new ArrayBuffer(region.length);
-    this.read(region.start, region.length, new Uint8Array(copy));
-    return copy;
-  }
-
-  /** Writes so far: a copy made at one version is the bytes until the next write. */
-  private version = 0;
-  private readonly packed = new Map<NodeKey, { version: number; buffer: ArrayBufferLike }>();
-
-  /** `copyRegion`, kept until the next write: what `pack` sees, so that views of one region share it. */
-  packedRegion(region: Region): ArrayBufferLike {
-    const known = this.packed.get(region.key);
-    if (known !== undefined && known.version === this.version) return known.buffer;
-    const buffer = this.copyRegion(region);
-    this.packed.set(region.key, { version: this.version, buffer });
-    return buffer;
-  }
-
-  /** Writes `bytes` at byte `from` of `region`, page by page. */
-  write(region: Region, from: number, bytes: Uint8Array): void {
-    this.version++;
-    const state = this.writable('typed array');
-    if (!state.regions.some((r) => r.key === region.key)) state.regions = [...state.regions, region];
-    for (let done = 0; done < bytes.length; ) {
-      const p = (from + done) >>> PAGE_BITS;
-      const offset = (from + done) & (PAGE - 1);
-      const n = Math.min(bytes.length - done, PAGE - offset);
-      this.writablePage(p).bytes.set(bytes.subarray(done, done + n), offset);
-      done += n;
-    }
-  }
-}
+import {
+  type BufferNode,
+  bufferNodeOf,
+  PAGE,
+  PAGE_BITS,
+  type Region,
+  regionOf,
+  subarrayRegions,
+} from './buffer-node.js';
+import { DRAFT, draftOf, type NodeDraft, type NodeState, type Place, REFUSED_TRAPS } from './draft-node.js';
+import type { NodeKey } from './node-key.js';
+import { recordSplice } from './patch-log.js';
 
 /** What the draft uses of a real typed array of any element type. */
 interface Typed {
@@ -271,6 +128,11 @@ class TypedDraft implements ProxyHandler<object> {
     const copy = new this.Type(count);
     this.buffer.read(this.byteOffset + from * this.size, count * this.size, new Uint8Array(copy.buffer));
     return copy;
+  }
+
+  /** A real copy, for `toJS`: over its region's copy in `copies` (BufferNode#copiedRegion). */
+  plainCopy(copies: Map<NodeKey, ArrayBufferLike>): Typed {
+    return this.over(this.buffer.copiedRegion(this.region, copies));
   }
 
   /** The draft as a real typed array over `buffer`, a copy of its region. */
@@ -412,13 +274,6 @@ function self(value: unknown): TypedDraft {
   return handler;
 }
 
-/** The clamped relative index of %TypedArray%.prototype's methods. */
-function relative(value: unknown, length: number, otherwise: number): number {
-  if (value === undefined) return otherwise;
-  const n = Math.trunc(Number(value)) || 0;
-  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
-}
-
 const TYPED_METHODS = new Map<string, (this: unknown, ...args: never[]) => unknown>(
   Object.entries({
     set(this: unknown, source: ArrayLike<unknown>, offset = 0): void {
@@ -537,23 +392,6 @@ function packValue(this: unknown): Typed {
   return draft.over(draft.buffer.packedRegion(draft.region));
 }
 
-/**
- * A real copy of a typed-array or DataView draft, for `toJS`: its region is copied once per copy
- * (`buffers`, by region), so that views of one buffer share one buffer in the copy.
- */
-export function copyBytes(value: object, buffers: Map<NodeKey, ArrayBufferLike>): object | undefined {
-  const draft = draftOf(value);
-  const typed = draft instanceof TypedDraft ? draft : undefined;
-  if (typed === undefined && !(value instanceof DataViewDraft)) return undefined;
-  const { buffer, region } = typed ?? (value as DataViewDraft).source;
-  let copy = buffers.get(region.key);
-  if (copy === undefined) {
-    copy = buffer.copyRegion(region);
-    buffers.set(region.key, copy);
-  }
-  return typed !== undefined ? typed.over(copy) : (value as DataViewDraft).over(copy);
-}
-
 // Configurable, like every property of the other drafts' targets: a Proxy's ownKeys must list each
 // non-configurable own key of its target, and the elements are all a typed array draft has.
 const TARGET = Object.defineProperty({}, INSPECT, {
@@ -563,148 +401,22 @@ const TARGET = Object.defineProperty({}, INSPECT, {
   configurable: true,
 });
 
-/** The draft of a typed array or DataView: one per node; every one over a buffer shares its BufferNode. */
-export function bytesDraft(branch: Branch, carrier: object, key: NodeKey): object {
+/** The draft of a typed array: one per node; every one over a buffer shares its BufferNode. */
+export function typedArrayDraft(branch: Branch, carrier: object, key: NodeKey): object {
   const view = carrier as ArrayBufferView;
-  const buffer = branch.memo(view.buffer, () => new BufferNode(branch, view.buffer, view.buffer));
-  const region = regionOf(view);
-  if (view instanceof DataView) {
-    return new DataViewDraft(buffer, view.byteOffset, view.byteLength, key, carrier, region);
-  }
   // The intrinsic type, not a subclass's (a Node Buffer is drafted as the Uint8Array it is).
   const Type = globalThis[
     Object.prototype.toString.call(view).slice(8, -1) as 'Uint8Array'
   ] as unknown as TypedConstructor;
   const length = view.byteLength / Type.BYTES_PER_ELEMENT;
-  return new Proxy(TARGET, new TypedDraft(buffer, Type, view.byteOffset, length, key, carrier, region));
-}
-
-/**
- * The draft of a DataView: its get and set methods over the buffer's pages. Like a typed array draft
- * it is not a real DataView (it has no buffer).
- */
-class DataViewDraft {
-  readonly #buffer: BufferNode;
-  // Accessors on the prototype, as DataView's: a DataView has no own properties.
-  readonly #byteOffset: number;
-  readonly #byteLength: number;
-
-  readonly #region: Region;
-
-  constructor(
-    buffer: BufferNode,
-    byteOffset: number,
-    byteLength: number,
-    key: NodeKey,
-    carrier: object,
-    region: Region,
-  ) {
-    this.#buffer = buffer;
-    this.#region = region;
-    this.#node = { branch: buffer.branch, key, carrier, place: undefined };
-    this.#byteOffset = byteOffset;
-    this.#byteLength = byteLength;
-  }
-
-  get byteOffset(): number {
-    return this.#byteOffset;
-  }
-
-  get byteLength(): number {
-    return this.#byteLength;
-  }
-
-  /** The node it stands for (and, when patches are recorded, where it was read from). */
-  readonly #node: { branch: Branch; key: NodeKey; carrier: object; place: Place | undefined };
-
-  get [DRAFT](): { branch: Branch; key: NodeKey; carrier: object } {
-    return this.#node;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'DataView';
-  }
-
-  /** The buffer node and region, for copies. */
-  get source(): { buffer: BufferNode; region: Region } {
-    return { buffer: this.#buffer, region: this.#region };
-  }
-
-  /** The view as a real DataView over `buffer`, a copy of its region. */
-  over(buffer: ArrayBufferLike): DataView {
-    return new DataView(buffer, this.byteOffset - this.#region.start, this.byteLength);
-  }
-
-  /** A real DataView over the region's packing copy. */
-  [PACK_VALUE](): DataView {
-    return this.over(this.#buffer.packedRegion(this.#region));
-  }
-
-  /** Bytes `offset` to `offset + size` in a DataView of their own. */
-  read(offset: number, size: number): DataView {
-    if (!(offset >= 0 && offset + size <= this.byteLength))
-      throw new RangeError('Offset is outside the bounds of the DataView');
-    const bytes = new Uint8Array(size);
-    this.#buffer.read(this.byteOffset + offset, size, bytes);
-    return new DataView(bytes.buffer);
-  }
-
-  write(offset: number, size: number, put: (view: DataView) => void): void {
-    this.#buffer.branch.beginWrite('DataView');
-    if (!(offset >= 0 && offset + size <= this.byteLength))
-      throw new RangeError('Offset is outside the bounds of the DataView');
-    const bytes = new Uint8Array(size);
-    put(new DataView(bytes.buffer));
-    const before = this.#buffer.branch.recording ? this.read(0, this.byteLength) : undefined;
-    this.#buffer.write(this.#region, this.byteOffset + offset, bytes);
-    if (before !== undefined)
-      recordWhole(this.#node as NodeDraft<NodeState>, before, this.read(0, this.byteLength));
-  }
-}
-
-for (const [name, size] of [
-  ['Int8', 1],
-  ['Uint8', 1],
-  ['Int16', 2],
-  ['Uint16', 2],
-  ['Int32', 4],
-  ['Uint32', 4],
-  ['Float32', 4],
-  ['Float64', 8],
-  ['BigInt64', 8],
-  ['BigUint64', 8],
-] as const) {
-  const proto = DataView.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const get = proto[`get${name}`]!;
-  const set = proto[`set${name}`]!;
-  Object.defineProperties(DataViewDraft.prototype, {
-    [`get${name}`]: {
-      value(this: DataViewDraft, offset: number, littleEndian?: boolean) {
-        return get.call(this.read(Number(offset), size), 0, littleEndian);
-      },
-    },
-    [`set${name}`]: {
-      value(this: DataViewDraft, offset: number, value: unknown, littleEndian?: boolean) {
-        this.write(Number(offset), size, (view) => set.call(view, 0, value, littleEndian));
-      },
-    },
-  });
-}
-
-/**
- * For `commit`: the base ARRAY_BUFFER nodes a written buffer (`state`, the state of the node keyed by
- * `buffer` in `branch`) replaces, each with a copy of its current bytes. Regions of plain buffers are
- * new values, packed where they are reached.
- */
-export function replacedBuffers(
-  branch: Branch,
-  reader: Reader,
-  buffer: object,
-  state: NodeState,
-): [number, ArrayBufferLike][] {
-  if (!(state instanceof BufferState)) return [];
-  const node = branch.memo(buffer, () => new BufferNode(branch, buffer, buffer as ArrayBufferLike));
-  return state.regions
-    .filter((region) => region.node?.reader === reader)
-    .map((region) => [region.node!.address, node.copyRegion(region)]);
+  const draft = new TypedDraft(
+    bufferNodeOf(branch, view),
+    Type,
+    view.byteOffset,
+    length,
+    key,
+    carrier,
+    regionOf(view),
+  );
+  return new Proxy(TARGET, draft);
 }
