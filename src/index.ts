@@ -5,8 +5,8 @@
 
 export { applyPatches, diff, patches } from './cow/apply-patches.js';
 export { commit } from './cow/commit.js';
+export { type CowOptions, cow } from './cow/cow-proxy.js';
 export { type Draft, type ForkOptions, fork, snapshot } from './cow/fork.js';
-export { type CowOptions, cow } from './cow/live.js';
 export type { Patch } from './cow/patch-log.js';
 export { toJS } from './cow/to-js.js';
 export { CowshareError, type ErrorCode } from './errors.js';

@@ -1,8 +1,8 @@
 import { readOnly } from '../errors.js';
 import { KIND_MASK } from '../format/layout.js';
 import { nodeOf } from '../format/node-ref.js';
-import type { Reader } from '../format/reader.js';
-import { readSlot } from '../view/decode.js';
+import type { Address, Reader } from '../format/reader.js';
+import { decodeNode, readSlot } from '../view/decode.js';
 import { draftOf, type NodeDraft, type NodeState } from './draft-node.js';
 import { Epoch } from './epoch.js';
 import { HashTrie } from './hash-trie.js';
@@ -132,6 +132,14 @@ export class Branch {
       b !== null &&
       this.keyOf(a) === this.keyOf(b)
     );
+  }
+
+  /**
+   * The facade of the node at `address` of the lineage's image: its draft, made now (from a view)
+   * when this branch has none yet (its state may come from the branch it was forked from).
+   */
+  draftAt(address: Address): object {
+    return this.drafts.get(address) ?? (this.out(decodeNode(this.lineage.reader!, address)) as object);
   }
 
   /** The draft node of `key` in this branch, if it has been made. */

@@ -1,8 +1,6 @@
 import type { Image } from '../format/image.js';
 import { nodeOf } from '../format/node-ref.js';
 import { type PackOptions, pack, packLayer } from '../format/pack.js';
-import { offsetOfAddress, segmentOfAddress } from '../format/reader.js';
-import { decodeSlot } from '../view/decode.js';
 import { replacedBuffers } from './buffer-node.js';
 import { draftOf } from './draft-node.js';
 
@@ -28,8 +26,7 @@ export function commit(value: unknown, options?: PackOptions): Image {
   branch.overrides.forEach((state, key) => {
     if (typeof key === 'number') {
       // A base node with a state: the draft of it shows its new content.
-      const view = decodeSlot(reader, segmentOfAddress(key), offsetOfAddress(key));
-      const shown = branch.out(view) as object;
+      const shown = branch.draftAt(key);
       // A Map, Set or wide object with few changes is written as those changes over its base.
       replaced.push([key, draftOf(shown)?.deltaInput?.() ?? shown]);
     } else {
