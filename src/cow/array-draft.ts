@@ -1,5 +1,5 @@
 import { arrayIndex, relativeIndex as relative } from '../format/array-index.js';
-import { ArrayDeltaInput, type ArrayPiece } from '../format/pack.js';
+import { ArrayDeltaInput, type ArrayPiece } from '../format/pack-layer.js';
 import { ElementIterator } from '../view/array-view.js';
 import { INSPECT, inspectArray } from '../view/inspect.js';
 import type { Branch } from './branch.js';

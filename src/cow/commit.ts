@@ -1,6 +1,7 @@
 import type { Image } from '../format/image.js';
 import { nodeOf } from '../format/node-ref.js';
-import { type PackOptions, pack, packLayer } from '../format/pack.js';
+import { type PackOptions, pack } from '../format/pack.js';
+import { packLayer } from '../format/pack-layer.js';
 import { replacedBuffers } from './buffer-node.js';
 import { draftOf } from './draft-node.js';
 

@@ -1,6 +1,6 @@
 import type { KeyedDelta } from '../format/keyed-delta.js';
 import { nodeOf } from '../format/node-ref.js';
-import { KeyedDeltaInput } from '../format/pack.js';
+import { KeyedDeltaInput } from '../format/pack-layer.js';
 import type { Address } from '../format/reader.js';
 
 /** A change of the entry at virtual index `index` of a Map, Set or wide object's view. */

@@ -3,7 +3,7 @@ import { arrayIndex, isArrayIndex } from '../format/array-index.js';
 import type { KeyedDelta } from '../format/keyed-delta.js';
 import { DENSE_ARRAY_MAX, KIND_MASK, Kind, PIECE_HOLES, PIECE_SLOTS } from '../format/layout.js';
 import { type NodeRef, nodeOf } from '../format/node-ref.js';
-import type { ArrayPiece } from '../format/pack.js';
+import type { ArrayPiece } from '../format/pack-layer.js';
 import type { Address, Reader } from '../format/reader.js';
 import { ArrayHandler, NO_EXTRA } from '../view/array-view.js';
 import { readSlot } from '../view/decode.js';

@@ -1,4 +1,4 @@
-import type { DeltaInput } from '../format/pack.js';
+import type { DeltaInput } from '../format/pack-layer.js';
 import type { Branch } from './branch.js';
 import type { Epoch } from './epoch.js';
 import type { NodeKey } from './node-key.js';

@@ -1,5 +1,5 @@
 import { nodeOf, PACK_AS } from '../format/node-ref.js';
-import type { KeyedDeltaInput } from '../format/pack.js';
+import type { KeyedDeltaInput } from '../format/pack-layer.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';
 import { KeyedView, type SlotShow } from '../view/keyed-view.js';
 import type { Branch } from './branch.js';

@@ -1,5 +1,5 @@
 import { isArrayIndex } from '../format/array-index.js';
-import type { KeyedDeltaInput } from '../format/pack.js';
+import type { KeyedDeltaInput } from '../format/pack-layer.js';
 import { INSPECT, inspectObject } from '../view/inspect.js';
 import type { Branch } from './branch.js';
 import { deltaOver, type IndexedChange } from './delta-input.js';

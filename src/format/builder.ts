@@ -4,7 +4,8 @@ import { Column, type Indexed } from './column.js';
 import { hashPrimitive, sameValueZero } from './hash.js';
 import type { Image } from './image.js';
 import { DICT_MIN_KEYS, KIND_MASK, Kind } from './layout.js';
-import { Packer, propertyPart } from './pack.js';
+import { Packer } from './pack.js';
+import { propertyPart } from './pack-refusal.js';
 import { constantValue, decodeAscii, decodeUtf16 } from './reader.js';
 import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './writer.js';
 

@@ -1,4 +1,9 @@
-import { CowshareError, type ErrorCode } from '../errors.js';
+// Packing a value into an image (FORMAT.md §5, §8): `pack`, and the Packer — one depth-first walk
+// with a writer per kind of value, which the streaming builder (builder.ts) drives too. One concept,
+// and long because structuredClone has many kinds, each with its edge cases (sparse arrays, resizable
+// buffers, errors, views of images packed again); split by kind, the walk's shared state (identity
+// maps, shapes, interned strings) would have to travel between files. Layers over a base are
+// pack-layer.ts; what is refused, and how a refusal names its path, pack-refusal.ts.
 import { isArrayIndex } from './array-index.js';
 import { BigMap } from './big-map.js';
 import type { Indexed } from './column.js';
@@ -14,15 +19,11 @@ import {
 import type { Image } from './image.js';
 import { hashAndAscii, InternTable } from './intern.js';
 import {
-  ARRAY_DELTA_HEAD,
   Boxed,
   BUFFER_RESIZABLE,
   BUFFER_SHARED,
   Const,
   constantSlot,
-  DELTA_APPENDED,
-  DELTA_HEAD,
-  DELTA_STRIDE,
   DENSE_ARRAY_MAX,
   DICT_MIN_KEYS,
   ERROR_NAMES,
@@ -31,8 +32,6 @@ import {
   HASH_MIN,
   KIND_MASK,
   Kind,
-  PIECE_HOLES,
-  PIECE_SLOTS,
   SMALL_INT_MAX,
   SMALL_INT_MIN,
   VIEW_LENGTH_TRACKING,
@@ -40,7 +39,8 @@ import {
   VIEW_TYPES,
 } from './layout.js';
 import { NODE, type NodeRef, nodeOf, PACK_AS, PACK_VALUE } from './node-ref.js';
-import { type Address, Reader, segmentOfAddress } from './reader.js';
+import { brandOf, keyPart, PackFailure, propertyPart, REFUSED_TAGS } from './pack-refusal.js';
+import { type Address, type Reader, segmentOfAddress } from './reader.js';
 import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterOptions } from './writer.js';
 
 export interface PackOptions extends WriterOptions {
@@ -65,139 +65,17 @@ export function pack(value: unknown, options?: PackOptions): Image {
   return packer.finish(root);
 }
 
-/**
- * What a layer (FORMAT.md §7) is written from: the base image, which objects stand for base nodes
- * that are kept by reference (`keep`: the node's address, or undefined to pack the object), and the
- * base nodes it replaces, each with the value that replaces it. A keep of a replaced node is right:
- * the layer's redirect leads every reference to it to the replacement.
- */
-export interface LayerInput {
-  base: Image;
-  keep(o: object): Address | undefined;
-  /** Each base node replaced, with what replaces it: a value, or the changes of a Map or Set. */
-  replaced: Iterable<readonly [from: Address, value: unknown]>;
-}
-
-/**
- * A KEYED_DELTA to write in place of a copy of a changed Map or Set (FORMAT.md §7): the MAP or SET
- * node of the base it changes, the size it then has, the changes of its entries (base index
- * ascending: a new value, or deleted) and the entries it appends, in order. Values and keys are
- * packed as any (a view of the base is kept by reference); a Set's values are ignored.
- */
-export class KeyedDeltaInput {
-  constructor(
-    readonly base: Address,
-    readonly isSet: boolean,
-    readonly size: number,
-    readonly changed: readonly { index: number; key: unknown; value: unknown; deleted: boolean }[],
-    readonly appended: readonly { key: unknown; value: unknown }[],
-  ) {}
-}
-
-/** A piece of an ARRAY_DELTA to write: base elements from index `base` on, values, or holes. */
-export type ArrayPiece =
-  | { base: number; length: number }
-  | { values: readonly unknown[] }
-  | { holes: number };
-
-/**
- * An ARRAY_DELTA to write in place of a copy of a changed array (FORMAT.md §7): the ARRAY node of the
- * base it changes, the length it then has, and its pieces in order, each a run of base elements
- * (from index `base`), new values (`hole` among them for a hole), or `holes` holes.
- */
-export class ArrayDeltaInput {
-  constructor(
-    readonly base: Address,
-    readonly length: number,
-    readonly pieces: readonly ArrayPiece[],
-    readonly hole: unknown,
-  ) {}
-}
-
-/** A container's changes, written in place of a copy of it (FORMAT.md §7). */
-export type DeltaInput = KeyedDeltaInput | ArrayDeltaInput;
-
-/**
- * Packs `value` as a layer on `layer.base`: only what `keep` does not keep is written, plus the
- * replacements. Refusals name their path from `$` (the root) or `$replaced` (a replacement).
- */
-export function packLayer(value: unknown, layer: LayerInput, options?: PackOptions): Image {
-  const base = new Reader(layer.base);
-  const checksum = base.layers[base.layers.length - 1]!.checksum;
-  const writer = new ImageWriter(options, undefined, { segments: layer.base.segments, checksum });
-  const packer = new Packer(writer, layer.keep, (address) => base.identity(address));
-  const at = (path: string, encode: () => Ref): Ref => {
-    try {
-      return encode();
-    } catch (error) {
-      if (error instanceof PackFailure) throw error.toError(path);
-      throw error;
-    }
-  };
-  const root = at(options?.path ?? '$', () => packer.encode(value));
-  for (const [from, replacement] of layer.replaced) {
-    writer.redirect(
-      from,
-      at('$replaced', () =>
-        replacement instanceof KeyedDeltaInput
-          ? packer.keyedDelta(replacement, from)
-          : replacement instanceof ArrayDeltaInput
-            ? packer.arrayDelta(replacement, from)
-            : packer.encodeFresh(replacement, from),
-      ),
-    );
-  }
-  return packer.finish(root);
-}
-
 const UNDEFINED = inlineRef(constantSlot(Const.Undefined));
 const NULL = inlineRef(constantSlot(Const.Null));
 const FALSE = inlineRef(constantSlot(Const.False));
-const TRUE = inlineRef(constantSlot(Const.True));
-const HOLE = inlineRef(constantSlot(Const.Hole));
+export const TRUE = inlineRef(constantSlot(Const.True));
+export const HOLE = inlineRef(constantSlot(Const.Hole));
 const EMPTY_STRING = inlineRef(constantSlot(Const.EmptyString));
-const ABSENT = inlineRef(constantSlot(Const.Absent));
+export const ABSENT = inlineRef(constantSlot(Const.Absent));
 const NAN = inlineRef(constantSlot(Const.NaN));
 const NEGATIVE_ZERO = inlineRef(constantSlot(Const.NegativeZero));
 const INFINITY = inlineRef(constantSlot(Const.Infinity));
 const NEGATIVE_INFINITY = inlineRef(constantSlot(Const.NegativeInfinity));
-
-/**
- * A refusal on its way up: each container it passes adds its part of the path, so the path costs
- * nothing unless something fails.
- */
-class PackFailure {
-  private readonly parts: string[] = [];
-  constructor(
-    private readonly code: ErrorCode,
-    private readonly reason: string,
-  ) {}
-
-  static rethrow(error: unknown, part: string): never {
-    if (error instanceof PackFailure) error.parts.push(part);
-    else if (error instanceof CowshareError && error.code === 'LIMIT') {
-      const failure = new PackFailure('LIMIT', error.message);
-      failure.parts.push(part);
-      throw failure;
-    }
-    throw error;
-  }
-
-  toError(root: string): CowshareError {
-    return new CowshareError(this.code, `${root}${this.parts.reverse().join('')}: ${this.reason}`);
-  }
-}
-
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-/** The path part for property `key`: `.name`, or `["odd key"]` when it is not an identifier. */
-export const propertyPart = (key: string): string =>
-  IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-function keyPart(key: unknown): string {
-  if (typeof key === 'string') return JSON.stringify(key);
-  if (typeof key === 'bigint') return `${key}n`;
-  if (typeof key === 'object' && key !== null) return `<${Object.prototype.toString.call(key).slice(8, -1)}>`;
-  return String(key);
-}
 
 /** A node of the shape transition tree: the shape reached by adding keys in order from the empty one. */
 interface ShapeNode {
@@ -205,21 +83,6 @@ interface ShapeNode {
   /** Index in the shape table, or -1 before an object of this shape is written. */
   index: number;
 }
-
-/** Tags of objects `structuredClone` refuses; other exotic objects are packed as plain objects. */
-const REFUSED_TAGS: Readonly<Record<string, string>> = {
-  WeakMap: 'WeakMaps cannot be packed',
-  WeakSet: 'WeakSets cannot be packed',
-  WeakRef: 'WeakRefs cannot be packed',
-  FinalizationRegistry: 'FinalizationRegistries cannot be packed',
-  Promise: 'Promises cannot be packed',
-  Symbol: 'Symbol objects cannot be packed',
-  Generator: 'generators cannot be packed',
-  AsyncGenerator: 'async generators cannot be packed',
-  // structuredClone copies them, but a Blob's bytes are read asynchronously and pack is synchronous.
-  Blob: 'Blobs cannot be packed: pack new Uint8Array(await blob.arrayBuffer()) instead',
-  File: 'Files cannot be packed: pack new Uint8Array(await file.arrayBuffer()) instead',
-};
 
 const asciiEncoder = new TextEncoder();
 /** Objects per identity Map, below V8's limit of 2^24 entries. */
@@ -256,108 +119,22 @@ export class Packer {
   private readonly shapeCache = new Map<string, { keys: readonly string[]; index: number }>();
   private readonly shapeAddresses: Ref[] = [];
 
-  /** The object being written anew by `encodeFresh`, which `keep` must not keep, and what it replaces. */
-  private fresh: object | undefined;
-  private freshFrom: Address = 0;
-  /** For a layer: each replacement written, with the base node it replaces (see `keyHash`). */
-  private readonly origins = new Map<Ref, Address>();
   /** Refuse ±Infinity and NaN (BuilderOptions.finiteNumbers). */
   finiteNumbers = false;
 
-  constructor(
-    private readonly writer: ImageWriter,
-    /** For a layer: the base node an object stands for, kept by reference (see LayerInput). */
-    private readonly keep?: (o: object) => Address | undefined,
-    /** For a layer: `Reader#identity` of its base. */
-    private readonly identity: (address: Address) => Address = (address) => address,
-  ) {}
+  /** For a layer (pack-layer.ts): the base node an object stands for, kept by reference. */
+  protected keep: ((o: object) => Address | undefined) | undefined;
 
-  /** `encode` of an object that replaces base node `from`: written as a node of its own, never kept. */
-  encodeFresh(value: unknown, from: Address): Ref {
-    this.fresh = typeof value === 'object' && value !== null ? value : undefined;
-    this.freshFrom = from;
-    try {
-      return this.encode(value);
-    } finally {
-      this.fresh = undefined;
-    }
-  }
-
-  /** A KEYED_DELTA (FORMAT.md §7) that replaces base node `from`. */
-  keyedDelta(delta: KeyedDeltaInput, from: Address): Ref {
-    const entries = [...delta.changed, ...delta.appended];
-    const count = entries.length;
-    const address = this.node(
-      Kind.KeyedDelta,
-      count,
-      DELTA_HEAD + DELTA_STRIDE * count + hashIndexWords(count),
-    );
-    this.origins.set(address, from);
-    const body = this.bodyWord(address, count);
-    const hashes = new Uint32Array(count);
-    entries.forEach((entry, e) => {
-      const word = body + DELTA_HEAD + DELTA_STRIDE * e;
-      const keyRef = this.encode(entry.key);
-      const deleted = e < delta.changed.length && delta.changed[e]!.deleted;
-      const valueRef = deleted ? ABSENT : delta.isSet ? TRUE : this.encode(entry.value);
-      this.setSlot(address, word, keyRef);
-      this.setSlot(address, word + 1, valueRef);
-      this.words(address)[word + 2] = e < delta.changed.length ? delta.changed[e]!.index : DELTA_APPENDED;
-      hashes[e] = this.keyHash(entry.key, keyRef);
-    });
-    const words = this.words(address);
-    words[body] = delta.base % SEGMENT_SPAN;
-    words[body + 1] = segmentOf(delta.base);
-    words[body + 2] = delta.size;
-    words[body + 3] = delta.changed.length;
-    if (count >= HASH_MIN)
-      this.hashIndex(address, body + DELTA_HEAD + DELTA_STRIDE * count, count, (e) => hashes[e]!);
-    return address;
-  }
-
-  /** An ARRAY_DELTA (FORMAT.md §7) that replaces base node `from`. */
-  arrayDelta(delta: ArrayDeltaInput, from: Address): Ref {
-    const pieces = delta.pieces;
-    const slots = pieces.reduce((n, piece) => n + ('values' in piece ? piece.values.length : 0), 0);
-    const address = this.node(Kind.ArrayDelta, pieces.length, ARRAY_DELTA_HEAD + 2 * pieces.length + slots);
-    this.origins.set(address, from);
-    const body = this.bodyWord(address, pieces.length);
-    const first = body + ARRAY_DELTA_HEAD + 2 * pieces.length;
-    let at = 0;
-    let slot = 0;
-    pieces.forEach((piece, p) => {
-      const word = body + ARRAY_DELTA_HEAD + 2 * p;
-      const source =
-        'base' in piece ? piece.base : 'holes' in piece ? PIECE_HOLES : (PIECE_SLOTS | slot) >>> 0;
-      if ('values' in piece) {
-        for (const value of piece.values) {
-          this.setSlot(address, first + slot++, value === delta.hole ? HOLE : this.encode(value));
-        }
-      }
-      const words = this.words(address);
-      words[word] = at;
-      words[word + 1] = source;
-      at += 'base' in piece ? piece.length : 'holes' in piece ? piece.holes : piece.values.length;
-    });
-    const words = this.words(address);
-    words[body] = delta.base % SEGMENT_SPAN;
-    words[body + 1] = segmentOf(delta.base);
-    words[body + 2] = delta.length;
-    words[body + 3] = slots;
-    return address;
-  }
+  constructor(protected readonly writer: ImageWriter) {}
 
   /**
-   * The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as. An
-   * object key is hashed by its identity (§7): in a layer, a kept base node by the node it replaces
-   * (if any), and a replacement by the base node it replaces, even when a cycle reaches it by its new
-   * address.
+   * The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as: an
+   * object key is hashed by its identity, its address (a layer's is the base node's, pack-layer.ts).
    */
-  private keyHash(key: unknown, ref: Ref): number {
+  protected keyHash(key: unknown, ref: Ref): number {
     const hash = hashPrimitive(key);
     if (hash !== undefined) return hash;
-    const identity = this.identity(this.origins.get(ref) ?? ref);
-    return hashAddress(segmentOf(identity), identity % SEGMENT_SPAN);
+    return hashAddress(segmentOf(ref), ref % SEGMENT_SPAN);
   }
 
   finish(root: Ref): Image {
@@ -459,7 +236,7 @@ export class Packer {
         if (value === null) return NULL;
         const known = this.objects.get(value) ?? this.olderObject(value);
         if (known !== undefined) return known;
-        if (this.keep !== undefined && value !== this.fresh) {
+        if (this.keep !== undefined) {
           const kept = this.keep(value);
           if (kept !== undefined) return kept;
         }
@@ -481,13 +258,12 @@ export class Packer {
   }
 
   /** Records that `o` was written at `address`, before its children are, so that cycles find it. */
-  private remember(o: object, address: Ref): void {
+  protected remember(o: object, address: Ref): void {
     if (this.objects.size === OBJECTS_PER_MAP) {
       this.olderObjects.push(this.objects);
       this.objects = new Map();
     }
     this.objects.set(o, address);
-    if (o === this.fresh) this.origins.set(address, this.freshFrom);
     const node = this.viewNode;
     if (node !== undefined) {
       this.viewNode = undefined;
@@ -507,7 +283,7 @@ export class Packer {
   }
 
   /** Allocates a node of `kind` with `words` body words after a (possibly escaped) info field. */
-  private node(kind: Kind, info: number, words: number, alignment = 4): Ref {
+  protected node(kind: Kind, info: number, words: number, alignment = 4): Ref {
     const escaped = info >= ESCAPE;
     const address = this.writer.alloc(4 * (1 + (escaped ? 1 : 0) + words), alignment);
     const body = this.writer.header(address, kind, escaped ? ESCAPE : info);
@@ -517,17 +293,17 @@ export class Packer {
   }
 
   /** The word view of the segment holding `address`; fetch it again after writing children (it may grow). */
-  private words(address: Ref): Uint32Array {
+  protected words(address: Ref): Uint32Array {
     return this.writer.segments[segmentOf(address)]!.words;
   }
 
   /** First body word index of the node at `address` whose info is `info`. */
-  private bodyWord(address: Ref, info: number): number {
+  protected bodyWord(address: Ref, info: number): number {
     return ((address % SEGMENT_SPAN) >>> 2) + (info >= ESCAPE ? 2 : 1);
   }
 
   /** Stores `ref` in the slot at word `word` of the segment holding `address`. */
-  private setSlot(address: Ref, word: number, ref: Ref): void {
+  protected setSlot(address: Ref, word: number, ref: Ref): void {
     if (address < SEGMENT_SPAN && ref < SEGMENT_SPAN) {
       // Both in segment 0, the common case: an inline slot or a near reference, no far table.
       this.writer.segments[0]!.words[word] = ref < 0 ? -1 - ref : ref;
@@ -788,7 +564,7 @@ export class Packer {
   }
 
   /** Writes a hash index (capacity word, then buckets) at word `at` for `count` keys with these hashes. */
-  private hashIndex(address: Ref, at: number, count: number, hashOf: (i: number) => number): void {
+  protected hashIndex(address: Ref, at: number, count: number, hashOf: (i: number) => number): void {
     const words = this.words(address);
     const capacity = hashCapacity(count);
     words[at] = capacity;
@@ -1161,36 +937,4 @@ function tracksLength(
   buffer.resize(length);
   new Uint8Array(buffer, length - size, size).set(tail);
   return tracks;
-}
-
-/**
- * Brand checks for objects from other realms, where `instanceof` fails: each throws unless its argument
- * really is that built-in (a toStringTag alone can lie). An object whose tag says Error is packed as an
- * error: its fields are read the way any error's are.
- */
-const BRAND_CHECKS: Readonly<Record<string, (o: object) => unknown>> = {
-  Map: (o) => Map.prototype.has.call(o, undefined),
-  Set: (o) => Set.prototype.has.call(o, undefined),
-  Date: (o) => Date.prototype.getTime.call(o),
-  ArrayBuffer: (o) => Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!.call(o),
-  SharedArrayBuffer: (o) =>
-    Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!.call(o),
-  RegExp: (o) => Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!.call(o),
-  Error: () => true,
-  Boolean: (o) => Boolean.prototype.valueOf.call(o),
-  Number: (o) => Number.prototype.valueOf.call(o),
-  String: (o) => String.prototype.valueOf.call(o),
-  BigInt: (o) => BigInt.prototype.valueOf.call(o),
-};
-
-/** The built-in kind of an object whose `instanceof` checks failed, by brand check; undefined if none. */
-function brandOf(o: object, tag: string): string | undefined {
-  const check = BRAND_CHECKS[tag];
-  if (check === undefined) return undefined;
-  try {
-    check(o);
-    return tag;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 import { CowshareError } from '../errors.js';
 import { assertImage, type Image } from '../format/image.js';
-import { type PackOptions, pack, propertyPart } from '../format/pack.js';
+import { type PackOptions, pack } from '../format/pack.js';
+import { propertyPart } from '../format/pack-refusal.js';
 import { type OpenOptions, open } from '../view/open.js';
 import type { Shared } from '../view/shared.js';
 
