@@ -1,3 +1,7 @@
+// The patch side of drafts: `patches` and `diff` read the write log (patch-log.ts records it) and
+// `applyPatches` applies a list to a fork of a base, RFC 6902 plus cowshare's extensions
+// (docs/patches.md). One concept, long because every operation is checked against RFC 6902 on every
+// kind of container, with a message that names the patch.
 import { isArrayIndex } from '../format/array-index.js';
 import type { Unshared } from '../view/shared.js';
 import { draftOf } from './draft-node.js';

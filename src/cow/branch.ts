@@ -42,7 +42,7 @@ export class Branch {
     private readonly lineage: Lineage,
     readonly frozen: boolean,
     public epoch: Epoch = new Epoch(),
-    /** The write log since the fork the recording started at (patches.ts), or undefined. */
+    /** The write log since the fork the recording started at (patch-log.ts), or undefined. */
     public log: LogEntry | undefined = undefined,
     /** Whether writes are logged (fork's `patches` option), and the node paths are relative to. */
     readonly recording = false,

@@ -43,7 +43,7 @@ export function draftOf(value: object): DraftNode | undefined {
  */
 export abstract class NodeDraft<S extends NodeState> implements DraftNode {
   state: S | undefined;
-  /** Where this node was first read from in its branch, when patches are recorded (patches.ts). */
+  /** Where this node was first read from in its branch, when patches are recorded (patch-log.ts). */
   place: Place | undefined;
 
   constructor(

@@ -26,7 +26,7 @@ export function fork<T>(base: T, options: ForkOptions = {}): Draft<T> {
 export interface ForkOptions {
   /**
    * Record every write, so that `patches(draft)` can give the changes as JSON Patch operations with
-   * their inverses (patches.ts). Off by default: recording copies each written value. A fork of a
+   * their inverses (patch-log.ts). Off by default: recording copies each written value. A fork of a
    * recording draft or snapshot records too, and its patches start where the recording began.
    */
   patches?: boolean;

@@ -1,3 +1,6 @@
+// The drafts of Maps and Sets: one KeyedNode (the changed entries over the base, in a persistent
+// trie, iteration order kept by sequence numbers) behind the Map and Set facades, and the cursor that
+// iterates base and changes in order. One concept, kept whole: the facades only forward to the node.
 import { nodeOf, PACK_AS } from '../format/node-ref.js';
 import type { KeyedDeltaInput } from '../format/pack-layer.js';
 import { INSPECT, inspectKeyed } from '../view/inspect.js';

@@ -71,7 +71,7 @@ class ObjectDraft extends NodeDraft<ObjectState> implements ProxyHandler<object>
     return true;
   }
 
-  /** Where the node `child`, read from property `key`, is now (patches.ts). */
+  /** Where the node `child`, read from property `key`, is now (patch-log.ts). */
   locate(child: NodeKey, key: unknown): Step | undefined {
     const stored = this.own(key as string);
     return typeof stored === 'object' && stored !== null && this.branch.keyOf(stored) === child

@@ -55,7 +55,7 @@ const ACCESS: Record<string, [get: string, set: string]> = {
  */
 class TypedDraft implements ProxyHandler<object> {
   readonly size: number;
-  /** Where the draft was first read from, when patches are recorded (patches.ts). */
+  /** Where the draft was first read from, when patches are recorded (patch-log.ts). */
   place: Place | undefined;
   /** For a subarray: the draft it was taken from and where in it it starts (its writes are the parent's). */
   within: { draft: TypedDraft; offset: number } | undefined;

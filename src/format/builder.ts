@@ -6,7 +6,8 @@ import type { Image } from './image.js';
 import { DICT_MIN_KEYS, KIND_MASK, Kind } from './layout.js';
 import { Packer } from './pack.js';
 import { propertyPart } from './pack-refusal.js';
-import { constantValue, decodeAscii, decodeUtf16 } from './reader.js';
+import { constantValue } from './reader.js';
+import { decodeAscii, decodeUtf16 } from './string-decode.js';
 import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './writer.js';
 
 /** The root a builder makes: a Map of entries, an array of items, or a plain object of properties. */
