@@ -1,7 +1,8 @@
-// verify: the full check of an untrusted image against the invariants of FORMAT.md §6, one pass over
-// every node, each structure checked before anything iterates over it, linear in the image even under crafted hash
-// collisions (hash-order.ts). One concept — the invariants of every node kind in one Verifier, which
-// holds what the checks share (reachability, seen shapes, the layer's bases) — and kept whole.
+// verify: the full check of an untrusted image against the invariants of FORMAT.md §6, one pass
+// over every node, each structure checked before anything iterates over it, linear in the image even
+// under crafted hash collisions (hash-order.ts). One concept — the invariants of every node kind in
+// one Verifier, which holds what the checks share (reachability, seen shapes, the layer's bases) —
+// and kept whole.
 import { corrupt } from '../errors.js';
 import { ArrayDelta } from './array-delta.js';
 import { isArrayIndex, isExtraKey } from './array-index.js';
