@@ -1,3 +1,6 @@
+// Packing a layer over a base image (FORMAT.md §7), for `commit`: what the layer is written from,
+// the changes of a container written in place of a copy (KEYED_DELTA, ARRAY_DELTA), and the Packer
+// that keeps base nodes by reference and remembers which base node each replacement stands for.
 import { hashAddress, hashIndexWords, hashPrimitive } from './hash.js';
 import type { Image } from './image.js';
 import {
