@@ -9,6 +9,7 @@ import { cases as cow } from './cases/cow.js';
 import { cases as files } from './cases/files.js';
 import { cases as get } from './cases/get.js';
 import { cases as iterate } from './cases/iterate.js';
+import { cases as keyed } from './cases/keyed.js';
 import { cases as open } from './cases/open.js';
 import { cases as pack } from './cases/pack.js';
 import { cases as packNdjson } from './cases/pack-ndjson.js';
@@ -29,6 +30,7 @@ const CASES: BenchCase[] = [
   ...pack,
   ...size,
   ...get,
+  ...keyed,
   ...iterate,
   ...open,
   ...verify,
