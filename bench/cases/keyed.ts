@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Database, open as openLmdb } from 'lmdb';
 import { open, pack, type Shared, toJS } from '../../src/index.js';
-import { type Entry, entries, memo, Rng, SIZES, type Size } from '../data.js';
+import { type Entry, entries, keyOf, memo, Rng, SIZES, type Size } from '../data.js';
 import { assert, assertSame, atMost, type BenchCase, nsPerOp, Report, type Subject } from '../harness.js';
 
 /** Lookups per timed call. */
@@ -26,7 +26,7 @@ type MapView = Shared<Map<string, Entry>>;
 type ObjectView = Shared<Records>;
 
 /** Keys as the entries have them (`key:000042`), made anew from an index: a fresh string each call. */
-const freshKey = (i: number): string => `key:${String(i).padStart(6, '0')}`;
+const freshKey = keyOf;
 
 /** A stream of entry indices: Zipf(1) ranks (P(rank r) ∝ 1/r) mapped to entries at random. */
 function zipfStream(n: number, length: number, seed = 11): Int32Array {
