@@ -564,6 +564,32 @@ describe('ImageFileBuilder: the file is what ImageBuilder would give, and it app
 });
 
 describe('misuse and refused values', () => {
+  test('tree: a cycle in an entry is refused with its path, and the builder goes on', () => {
+    const builder = new ImageBuilder('map', { tree: true });
+    const shared = { n: 1 };
+    builder.set('first', { a: shared, b: [shared] });
+    const cyclic: Record<string, unknown> = { deep: Array.from({ length: 40 }, (_, i) => i) };
+    let link = cyclic;
+    for (let i = 0; i < 40; i++) link = (link.next = { i }) as Record<string, unknown>;
+    link.back = cyclic;
+    assert.throws(
+      () => builder.set('cyclic', cyclic),
+      (error: unknown) =>
+        error instanceof CowshareError &&
+        error.code === 'UNPACKABLE' &&
+        error.message.startsWith(`$.get("cyclic")${'.next'.repeat(40)}.back: an object that contains itself`),
+    );
+    // The failed entry's path is gone: the same objects pack again, in a later entry, as a tree.
+    delete link.back;
+    builder.set('again', cyclic).set('last', shared);
+    const view = open(builder.finish()) as ReadonlyMap<string, unknown>;
+    assert.deepEqual([...view.keys()], ['first', 'again', 'last']);
+    const first = toJS(view.get('first')) as { a: object; b: object[] };
+    assert.deepEqual(first, { a: { n: 1 }, b: [{ n: 1 }] });
+    assert.notEqual(first.a, first.b[0]); // stored twice
+    assert.deepEqual(toJS(view.get('again')), structuredClone(cyclic));
+  });
+
   test('each root takes only its own calls and keys', () => {
     const cases: [BuilderRoot, (b: ImageBuilder) => unknown, RegExp, 'TypeError' | 'UNPACKABLE'][] = [
       ['map', (b) => b.push(1), /ImageBuilder\.push: use set on a 'map' root/, 'TypeError'],

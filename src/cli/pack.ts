@@ -113,8 +113,11 @@ Options:
   },
 };
 
-/** Input parsed from text: a number JSON.parse read as Infinity was out of range, not infinite. */
-const BUILD = { finiteNumbers: true };
+/**
+ * Input parsed from text: a number JSON.parse read as Infinity was out of range, not infinite; and
+ * parsed JSON, NDJSON and CSV share no objects, so each entry is a tree, packed without identity table.
+ */
+const BUILD = { finiteNumbers: true, tree: true };
 
 /** A refusal of a record's value (its path from the root: `$[12].price: …`), with the record's line. */
 function atLine(error: unknown, line: number): unknown {

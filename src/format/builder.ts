@@ -14,18 +14,19 @@ import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './w
 export type BuilderRoot = 'map' | 'array' | 'object';
 
 export interface BuilderOptions extends WriterOptions {
-  /**
-   * Distinct strings the intern table holds before it starts over (default 65,536). Each is kept in
-   * memory so that it is stored once; past the limit, repeats are stored again. Strings that repeat
-   * often (tags, enum values) are back in the table soon after it starts over; unique ones (names,
-   * ids) would only fill it, which is why the default is small.
-   */
+  /** As `PackOptions.internLimit`: distinct strings the intern cache holds (default 65,536). */
   internLimit?: number;
   /**
    * Refuse ±Infinity and NaN (`UNPACKABLE`, with the path): for values parsed from JSON, which has no
    * such numbers — a literal beyond ±1.8e308 (`1e400`) parses as Infinity, silently. Default false.
    */
   finiteNumbers?: boolean;
+  /**
+   * Each entry's value is a tree, as `PackOptions.tree`: packed without the identity table, an object
+   * reachable twice within an entry is stored twice and a cycle is refused. Values parsed from JSON,
+   * NDJSON or CSV are always trees (`cowshare pack` sets it). Default false.
+   */
+  tree?: boolean;
 }
 
 /** What `finish` wrote with a sink. */
@@ -33,8 +34,6 @@ export interface BuiltFile {
   bytes: number;
   segments: number;
 }
-
-const DEFAULT_INTERN_LIMIT = 65_536;
 
 /**
  * Builds an image one entry at a time, holding only what the root needs — per entry two references and
@@ -53,7 +52,6 @@ const DEFAULT_INTERN_LIMIT = 65_536;
 export class ImageBuilder {
   private readonly writer: ImageWriter;
   private readonly packer: Packer;
-  private readonly internLimit: number;
   /** Per entry: its value's reference and, for keyed roots, its key's reference and hash. */
   private readonly values = new Column(Float64Array);
   private readonly keys = new Column(Float64Array);
@@ -77,10 +75,9 @@ export class ImageBuilder {
     if (root !== 'map' && root !== 'array' && root !== 'object') {
       throw new TypeError(`root must be 'map', 'array' or 'object', got ${String(root)}`);
     }
-    const { internLimit = DEFAULT_INTERN_LIMIT, finiteNumbers = false, ...writerOptions } = options;
-    this.internLimit = internLimit;
+    const { finiteNumbers = false, ...writerOptions } = options;
     this.writer = new ImageWriter(writerOptions, sink);
-    this.packer = new Packer(this.writer);
+    this.packer = new Packer(this.writer, options);
     this.packer.finiteNumbers = finiteNumbers;
   }
 
@@ -230,7 +227,6 @@ export class ImageBuilder {
   /** Between entries no slot of an older segment is pending: memory can be let go of. */
   private afterEntry(): void {
     this.packer.forgetObjects();
-    this.packer.limitStrings(this.internLimit);
     if (this.sink) this.writer.spill();
   }
 

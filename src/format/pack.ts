@@ -13,11 +13,10 @@ import {
   hashCapacity,
   hashIndexWords,
   hashPrimitive,
-  hashString,
   homeBucket,
 } from './hash.js';
 import type { Image } from './image.js';
-import { hashAndAscii, InternTable } from './intern.js';
+import { hashAndAscii, InternCache } from './intern.js';
 import {
   Boxed,
   BUFFER_RESIZABLE,
@@ -46,6 +45,42 @@ import { ImageWriter, inlineRef, type Ref, SEGMENT_SPAN, segmentOf, type WriterO
 export interface PackOptions extends WriterOptions {
   /** The root's name in the paths of refusals: `$` by default, as in `$.users[3].callback`. */
   path?: string;
+  /**
+   * Distinct strings the intern cache holds, at most 2^24 (default 65,536; rounded down to a power
+   * of two): a string seen again while it is in the cache is stored once. Strings that repeat often
+   * (tags, enum values, keys) stay in it; unique ones (names, ids) only pass through. A larger cache
+   * finds rarer repeats, for a smaller image, at the cost of a table that no longer fits in the CPU's
+   * caches; 0 stores every string again.
+   */
+  internLimit?: number;
+  /**
+   * The value is a tree: pack it without the identity table that finds shared references, which is
+   * most of what packing a large value costs beyond the walk itself. An object reachable twice is
+   * then stored twice (it reads back as two equal objects, as after a JSON round trip), and a cycle
+   * is refused with its path (`UNPACKABLE`). Views of images are still stored once per node.
+   * Default false: structuredClone's semantics.
+   */
+  tree?: boolean;
+}
+
+/** What a Packer is made with: `PackOptions`' part that is not the writer's. */
+export type PackerOptions = Pick<PackOptions, 'internLimit' | 'tree'>;
+
+/** Objects on a tree-mode path checked one by one for a cycle; deeper ones are in a Set. */
+const SHALLOW_PATH = 32;
+
+/** The largest `internLimit`: the cache takes 16 bytes per string it can hold, allocated at once. */
+const MAX_INTERN_LIMIT = 2 ** 24;
+
+/** `PackOptions.internLimit` (also the streaming builder's), checked, or its default of 65,536. */
+export function internLimitOf(options: { internLimit?: number } | undefined): number {
+  const limit = options?.internLimit ?? 65_536;
+  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_INTERN_LIMIT) {
+    throw new RangeError(
+      `internLimit must be an integer from 0 to ${MAX_INTERN_LIMIT}, got ${String(limit)}`,
+    );
+  }
+  return limit;
 }
 
 /**
@@ -54,7 +89,7 @@ export interface PackOptions extends WriterOptions {
  * to them; an exception thrown by a getter propagates as it is.
  */
 export function pack(value: unknown, options?: PackOptions): Image {
-  const packer = new Packer(new ImageWriter(options));
+  const packer = new Packer(new ImageWriter(options), options);
   let root: Ref;
   try {
     root = packer.encode(value);
@@ -94,8 +129,10 @@ const OBJECTS_PER_MAP = 2 ** 23;
  * its root from their references (the `Streaming` methods below).
  */
 export class Packer {
-  /** Every string written, by its address: each distinct string is stored once (see `limitStrings`). */
-  private readonly strings = new InternTable();
+  /** Strings written, by content (a bounded cache: intern.ts). */
+  private readonly strings: InternCache;
+  /** The format hash of the last string `string()` was given, for the Map key or DICT key it may be. */
+  private stringHash = 0;
   /**
    * Every object written, by its address: shared references and cycles are stored once. A V8 Map holds
    * at most 2^24 entries, and a dictionary of 9 million records with a tags array each is past that:
@@ -125,7 +162,20 @@ export class Packer {
   /** For a layer (pack-layer.ts): the base node an object stands for, kept by reference. */
   protected keep: ((o: object) => Address | undefined) | undefined;
 
-  constructor(protected readonly writer: ImageWriter) {}
+  /**
+   * With `PackOptions.tree`: the objects from the root to the one being written, for cycles (the
+   * identity table is not kept); those past the first SHALLOW_PATH are also in `deepPath`.
+   */
+  private readonly path: object[] | undefined;
+  private readonly deepPath = new Set<object>();
+
+  constructor(
+    protected readonly writer: ImageWriter,
+    options: PackerOptions = {},
+  ) {
+    this.strings = new InternCache(internLimitOf(options));
+    if (options.tree) this.path = [];
+  }
 
   /**
    * The hash of a Map key or Set member (FORMAT.md §5), given the reference it was written as: an
@@ -151,6 +201,9 @@ export class Packer {
     try {
       return this.encode(value);
     } catch (error) {
+      // The failed entry's objects stay off the next entry's path (tree mode).
+      if (this.path !== undefined) this.path.length = 0;
+      this.deepPath.clear();
       if (error instanceof PackFailure) throw error.toError(path());
       throw error;
     }
@@ -165,15 +218,6 @@ export class Packer {
     if (this.objects.size !== 0) this.objects = new Map();
     this.olderObjects.length = 0;
     if (this.views.size !== 0) this.views.clear();
-  }
-
-  /**
-   * Empties the intern table once `max` distinct strings are in it (it holds every one of them in
-   * memory). Strings seen again after that are stored again: a valid image (FORMAT.md §8),
-   * slightly larger, written in bounded memory.
-   */
-  limitStrings(max: number): void {
-    if (this.strings.size > max) this.strings.clear();
   }
 
   /**
@@ -234,21 +278,27 @@ export class Packer {
         return this.bigint(value);
       case 'object': {
         if (value === null) return NULL;
-        const known = this.objects.get(value) ?? this.olderObject(value);
-        if (known !== undefined) return known;
-        if (this.keep !== undefined) {
-          const kept = this.keep(value);
-          if (kept !== undefined) return kept;
-        }
+        const path = this.path;
+        if (path === undefined) {
+          const known = this.objects.get(value) ?? this.olderObject(value);
+          if (known !== undefined) return known;
+        } else this.enter(path, value);
+        let ref = this.keep?.(value);
         // Arrays and plain objects go straight to their writer: each level of nesting then costs two
         // stack frames (this and the writer), so `pack` goes as deep as structuredClone does.
-        if ((value as { [NODE]?: unknown })[NODE] === undefined) {
-          if (Array.isArray(value)) return this.array(value);
-          const proto = Object.getPrototypeOf(value);
-          if (proto === Object.prototype || proto === null)
-            return this.plain(value as Record<string, unknown>);
+        if (ref === undefined) {
+          if ((value as { [NODE]?: unknown })[NODE] !== undefined) ref = this.object(value);
+          else if (Array.isArray(value)) ref = this.array(value);
+          else {
+            const proto = Object.getPrototypeOf(value);
+            ref =
+              proto === Object.prototype || proto === null
+                ? this.plain(value as Record<string, unknown>)
+                : this.object(value);
+          }
         }
-        return this.object(value);
+        if (path !== undefined) this.leave(path, value);
+        return ref;
       }
       case 'function':
         throw new PackFailure('UNPACKABLE', 'functions cannot be packed');
@@ -257,13 +307,33 @@ export class Packer {
     }
   }
 
+  /** Tree mode: puts `o` on the path from the root, refusing it if it is already there (a cycle). */
+  private enter(path: object[], o: object): void {
+    const depth = path.length;
+    const shallow = Math.min(depth, SHALLOW_PATH);
+    for (let i = 0; i < shallow; i++) if (path[i] === o) throw cycle();
+    if (depth >= SHALLOW_PATH) {
+      if (this.deepPath.has(o)) throw cycle();
+      this.deepPath.add(o);
+    }
+    path.push(o);
+  }
+
+  /** Tree mode: takes `o`, whose children are written, off the path. */
+  private leave(path: object[], o: object): void {
+    if (path.length > SHALLOW_PATH) this.deepPath.delete(o);
+    path.pop();
+  }
+
   /** Records that `o` was written at `address`, before its children are, so that cycles find it. */
   protected remember(o: object, address: Ref): void {
-    if (this.objects.size === OBJECTS_PER_MAP) {
-      this.olderObjects.push(this.objects);
-      this.objects = new Map();
+    if (this.path === undefined) {
+      if (this.objects.size === OBJECTS_PER_MAP) {
+        this.olderObjects.push(this.objects);
+        this.objects = new Map();
+      }
+      this.objects.set(o, address);
     }
-    this.objects.set(o, address);
     const node = this.viewNode;
     if (node !== undefined) {
       this.viewNode = undefined;
@@ -338,6 +408,7 @@ export class Packer {
 
   private string(s: string): Ref {
     const { hash, ascii } = hashAndAscii(s);
+    this.stringHash = hash;
     const known = this.strings.find(s, hash);
     if (known >= 0) return known;
     const length = s.length;
@@ -355,6 +426,14 @@ export class Packer {
     }
     this.strings.add(s, hash, address);
     return address;
+  }
+
+  /**
+   * The hash of the key or member just written as `ref` (FORMAT.md §5): a non-empty string's from
+   * the `string()` call that wrote it, so that it is computed once.
+   */
+  private writtenKeyHash(key: unknown, ref: Ref): number {
+    return typeof key === 'string' && key.length !== 0 ? this.stringHash : this.keyHash(key, ref);
   }
 
   /** A BigInt as sign and u32 limbs, least significant first (FORMAT.md §5). */
@@ -502,6 +581,7 @@ export class Packer {
       const key = keys[i]!;
       // The key first, then its value (FORMAT.md §8's order); a vanished key's string stays unused.
       const keyRef = key.length === 0 ? EMPTY_STRING : this.string(key);
+      const hash = this.writtenKeyHash(key, keyRef);
       let ref: Ref;
       try {
         const value = o[key];
@@ -512,7 +592,7 @@ export class Packer {
       }
       this.setSlot(address, body + 2 * kept, keyRef);
       this.setSlot(address, body + 2 * kept + 1, ref);
-      hashes[kept++] = hashString(key);
+      hashes[kept++] = hash;
     }
     // Keys a getter deleted are left out: the count shrinks in place (an escaped count stays escaped),
     // and the hash index follows the entries kept. Unused words stay as zeros.
@@ -667,6 +747,7 @@ export class Packer {
       } catch (error) {
         PackFailure.rethrow(error, `.keys()[${i}]`);
       }
+      if (hashes) hashes[i] = this.writtenKeyHash(key, keyRef);
       try {
         valueRef = this.encode(value);
       } catch (error) {
@@ -674,7 +755,6 @@ export class Packer {
       }
       this.setSlot(address, body + 2 * i, keyRef);
       this.setSlot(address, body + 2 * i + 1, valueRef);
-      if (hashes) hashes[i] = this.keyHash(key, keyRef);
       i++;
     }
     if (i !== count) throw new PackFailure('UNPACKABLE', 'the Map changed while it was being packed');
@@ -699,7 +779,7 @@ export class Packer {
         PackFailure.rethrow(error, `.values()[${i}]`);
       }
       this.setSlot(address, body + i, ref);
-      if (hashes) hashes[i] = this.keyHash(member, ref);
+      if (hashes) hashes[i] = this.writtenKeyHash(member, ref);
       i++;
     }
     if (i !== count) throw new PackFailure('UNPACKABLE', 'the Set changed while it was being packed');
@@ -840,6 +920,13 @@ export class Packer {
     this.setSlot(address, this.bodyWord(address, type), this.encode(primitive));
     return address;
   }
+}
+
+function cycle(): PackFailure {
+  return new PackFailure(
+    'UNPACKABLE',
+    'an object that contains itself: { tree: true } cannot store a cycle (pack without it to keep cycles)',
+  );
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
