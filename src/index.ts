@@ -22,5 +22,6 @@ export {
   type SharedImages,
   type SharedInput,
 } from './share/shared-data.js';
+export { type Cursor, cursor } from './view/cursor.js';
 export { type OpenOptions, open } from './view/open.js';
 export type { Shared, Unshared } from './view/shared.js';

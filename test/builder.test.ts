@@ -570,7 +570,11 @@ describe('misuse and refused values', () => {
     builder.set('first', { a: shared, b: [shared] });
     const cyclic: Record<string, unknown> = { deep: Array.from({ length: 40 }, (_, i) => i) };
     let link = cyclic;
-    for (let i = 0; i < 40; i++) link = (link.next = { i }) as Record<string, unknown>;
+    for (let i = 0; i < 40; i++) {
+      const next: Record<string, unknown> = { i };
+      link.next = next;
+      link = next;
+    }
     link.back = cyclic;
     assert.throws(
       () => builder.set('cyclic', cyclic),

@@ -1,6 +1,7 @@
-// iterate/map: one full pass over every entry, reading one number field, view against native Map.
+// iterate/map: one full pass over every entry, reading one number field, view against native Map;
+// and the scan API (`cursor`), reading the field, then the key too.
 
-import { open, pack, type Shared } from '../../src/index.js';
+import { cursor, open, pack, type Shared } from '../../src/index.js';
 import { type Entry, entries, memo, type Size } from '../data.js';
 import { assert, atMost, type BenchCase, nsPerOp, Report } from '../harness.js';
 
@@ -22,6 +23,24 @@ function viewSum(map: MapView): number {
 function recordSum(map: MapView): number {
   let sum = 0;
   for (const [, value] of map) sum += value.score;
+  return sum;
+}
+function cursorSum(map: MapView): number {
+  let sum = 0;
+  const c = cursor(map);
+  while (c.next()) sum += c.value.score;
+  return sum;
+}
+/** The same loop over keys too: a cursor decodes a key only when it is read. */
+function cursorKeySum(map: MapView): number {
+  let sum = 0;
+  const c = cursor(map);
+  while (c.next()) sum += c.key.length + c.value.score;
+  return sum;
+}
+function nativeKeySum(map: Map<string, Entry>): number {
+  let sum = 0;
+  for (const [key, value] of map) sum += key.length + value.score;
   return sum;
 }
 
@@ -48,11 +67,16 @@ export const cases: BenchCase[] = [
       assert(count === native.size, `the view iterated ${count} entries, expected ${native.size}`);
       assert(viewSum(view) === nativeSum(native), 'the sums differ');
       assert(recordSum(records) === nativeSum(native), 'the record view sums differ');
+      assert(cursorSum(view) === nativeSum(native), 'the cursor sums differ');
+      assert(cursorKeySum(view) === nativeKeySum(native), 'the cursor key sums differ');
 
       const ns = await nsPerOp([
         { name: 'native Map', ops: native.size, run: () => nativeSum(native) },
         { name: 'cowshare view', ops: native.size, run: () => viewSum(view) },
         { name: 'cowshare record view', ops: native.size, run: () => recordSum(records) },
+        { name: 'cowshare cursor', ops: native.size, run: () => cursorSum(view) },
+        { name: 'native Map, key and value', ops: native.size, run: () => nativeKeySum(native) },
+        { name: 'cowshare cursor, key and value', ops: native.size, run: () => cursorKeySum(view) },
       ]);
       const report = new Report();
       for (const [name, value] of ns) report.add(name, 'ns/entry', value);
@@ -62,6 +86,13 @@ export const cases: BenchCase[] = [
         ns.ratio('cowshare record view', 'native Map'),
         '×',
         atMost(3),
+      );
+      report.check('cursor / native Map', ns.ratio('cowshare cursor', 'native Map'), '×', atMost(1.5));
+      report.check(
+        'cursor / native Map, key and value',
+        ns.ratio('cowshare cursor, key and value', 'native Map, key and value'),
+        '×',
+        atMost(1.5),
       );
       return report;
     },

@@ -36,6 +36,7 @@ const MSGPACKR = 'msgpackr (records)';
 const MSGPACKR_CLONE = 'msgpackr (records, structuredClone)';
 const V8 = 'v8.serialize';
 const COWSHARE = 'cowshare pack';
+const COWSHARE_TREE = 'cowshare pack (tree: true)';
 const FLOOR = 'floor: identity walk';
 const REPS = 5;
 
@@ -86,11 +87,14 @@ function packCase(set: DataSet): BenchCase {
       ctx.log('checking every encoder round-trips the data');
       const image = pack(value);
       assertSame(open(image), value, '$cowshare');
+      // The data sets are trees (no object reachable twice), so tree mode reads back the same.
+      assertSame(open(pack(value, { tree: true })), value, '$cowshareTree');
       const outputs = new Map<string, number>([
         [MSGPACKR, records.pack(value).length],
         [MSGPACKR_CLONE, recordsClone.pack(value).length],
         [V8, serialize(value).length],
         [COWSHARE, imageBytes(image)],
+        [COWSHARE_TREE, imageBytes(pack(value, { tree: true }))],
       ]);
       assertSame(records.unpack(records.pack(value)), value, '$msgpackr');
       assertSame(recordsClone.unpack(recordsClone.pack(value)), value, '$msgpackrClone');
@@ -101,6 +105,7 @@ function packCase(set: DataSet): BenchCase {
         { name: MSGPACKR_CLONE, ops: 1, run: () => recordsClone.pack(value) },
         { name: V8, ops: 1, run: () => serialize(value) },
         { name: COWSHARE, ops: 1, run: () => pack(value) },
+        { name: COWSHARE_TREE, ops: 1, run: () => pack(value, { tree: true }) },
         { name: FLOOR, ops: 1, run: () => identityWalk(value) },
       ];
       ctx.log(`timing ${subjects.length} encoders × ${REPS}`);
@@ -132,6 +137,8 @@ function packCase(set: DataSet): BenchCase {
         )
         .check(`speed vs ${MSGPACKR_CLONE}`, ms.ratio(MSGPACKR_CLONE, COWSHARE), '×')
         .check(`speed vs ${V8}`, ms.ratio(V8, COWSHARE), '×', set.compareSize ? atLeast(1) : undefined)
+        .check(`tree speed vs ${MSGPACKR}`, ms.ratio(MSGPACKR, COWSHARE_TREE), '×')
+        .check(`tree speed vs ${V8}`, ms.ratio(V8, COWSHARE_TREE), '×')
         .check(`${FLOOR} vs ${V8}`, ms.ratio(V8, FLOOR), '×')
         .check(`speed vs ${FLOOR}`, ms.ratio(FLOOR, COWSHARE), '×');
       const size = outputs.get(COWSHARE)! / outputs.get(MSGPACKR)!;

@@ -34,7 +34,7 @@ export const inspect: Command = {
 
 Prints an image file's format version and flags, its size and segments, the root's type and size
 (and its first keys), the number of nodes of each kind reachable from the root, object shapes, and
-what interning saves: each distinct string is stored once however often it occurs. Counting walks
+what interning saved: strings stored once for all their occurrences. Counting walks
 the whole image and verifies it on the way (see cowshare verify), so a damaged file exits with 1.
 
 Options:

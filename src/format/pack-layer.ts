@@ -13,7 +13,7 @@ import {
   PIECE_HOLES,
   PIECE_SLOTS,
 } from './layout.js';
-import { ABSENT, HOLE, Packer, type PackOptions, TRUE } from './pack.js';
+import { ABSENT, HOLE, Packer, type PackerOptions, type PackOptions, TRUE } from './pack.js';
 import { PackFailure } from './pack-refusal.js';
 import { type Address, Reader } from './reader.js';
 import { ImageWriter, type Ref, SEGMENT_SPAN, segmentOf } from './writer.js';
@@ -78,7 +78,7 @@ export function packLayer(value: unknown, layer: LayerInput, options?: PackOptio
   const base = new Reader(layer.base);
   const checksum = base.layers[base.layers.length - 1]!.checksum;
   const writer = new ImageWriter(options, undefined, { segments: layer.base.segments, checksum });
-  const packer = new LayerPacker(writer, base, layer.keep);
+  const packer = new LayerPacker(writer, base, layer.keep, options);
   const at = (path: string, encode: () => Ref): Ref => {
     try {
       return encode();
@@ -118,8 +118,9 @@ class LayerPacker extends Packer {
     writer: ImageWriter,
     private readonly base: Reader,
     keep: (o: object) => Address | undefined,
+    options?: PackerOptions,
   ) {
-    super(writer);
+    super(writer, options);
     // The object being written anew is never kept: it is what replaces the base node.
     this.keep = (o) => (o === this.fresh ? undefined : keep(o));
   }

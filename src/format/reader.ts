@@ -193,7 +193,7 @@ export class Reader {
   readonly layers: Layer[] = [];
   private readonly layerOf: Uint32Array;
   /** Whether some layer redirects nodes: every reference is then resolved through them (§7). */
-  private readonly redirecting: boolean;
+  readonly redirecting: boolean;
   /** Each redirect's `to`, with its `from`: made at the first `identity` of a redirected node. */
   private origins: BigMap<Address, Address> | undefined;
 

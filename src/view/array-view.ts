@@ -45,6 +45,14 @@ export abstract class ArrayHandler implements ProxyHandler<unknown[]>, NodeRef {
     return [];
   }
 
+  /**
+   * Whether the node holds a slot for every index below `length` (an ARRAY): walking the indices
+   * one by one is then cheaper than `indices()`. A sparse array's length can be 2^32 − 1.
+   */
+  get dense(): boolean {
+    return false;
+  }
+
   /** Whether element `i` exists: below `length` and not a hole. */
   hasElement(i: number): boolean {
     return i < this.length && this.slotAt(i) !== NONE;
@@ -210,6 +218,10 @@ class DenseHandler extends ArrayHandler {
   protected slotAt(i: number): number {
     const slot = this.reader.words[this.segment]![this.first + i]!;
     return slot === HOLE ? NONE : slot;
+  }
+
+  override get dense(): boolean {
+    return true;
   }
 
   *indices(): Iterable<number> {

@@ -130,6 +130,16 @@ export abstract class KeyedView {
     return show(this.#reader, this.#segment, this.#reader.words[this.#segment]![at]!);
   }
 
+  /**
+   * For cursors (cursor.ts), which read every entry's value slot in turn: the segment and first word
+   * of the entries, and the words per entry, or undefined for a view of a KEYED_DELTA (whose entries
+   * are read through `showItem`). Entry `i`'s value (a Set's member) is in its last word.
+   */
+  get entrySlots(): { segment: number; first: number; stride: number } | undefined {
+    if (this.#delta !== undefined) return undefined;
+    return { segment: this.#segment, first: this.#first, stride: this.#stride };
+  }
+
   /** The index of the entry of `key`, or -1. */
   indexOf(key: unknown): number {
     return this.find(key);

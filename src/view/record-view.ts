@@ -28,12 +28,39 @@ interface Record {
   [FIRST]: number;
 }
 
-type RecordClass = new (reader: Reader, address: Address, segment: number, first: number) => object;
+type RecordClass = new (
+  reader: Reader,
+  address: Address,
+  segment: number,
+  first: number,
+  movable?: boolean,
+) => object;
 
 export function recordView(reader: Reader, address: Address, shape: Shape, header: number): object {
   shape.recordClass ??= recordClass(shape);
   const first = reader.need(address, shape.count, header);
   return new (shape.recordClass as RecordClass)(reader, address, segmentOfAddress(address), first);
+}
+
+/**
+ * A record of `shape` that `moveRecord` points at one OBJECT node after another: a cursor's value
+ * (cursor.ts), one object for every entry of that shape. It is not frozen — `moveRecord` rewrites its
+ * node — but no property can be added, and its keys' setters throw as a record's do.
+ */
+export function movableRecord(reader: Reader, shape: Shape): object {
+  shape.recordClass ??= recordClass(shape);
+  return new (shape.recordClass as RecordClass)(reader, -1, 0, 0, true);
+}
+
+/**
+ * Points a `movableRecord` at the OBJECT at `address`, of its shape, whose first slot is word `first`
+ * of segment `segment`: all checked by the caller (`Reader.need`).
+ */
+export function moveRecord(record: object, address: Address, segment: number, first: number): void {
+  const r = record as Record;
+  r[ADDRESS] = address;
+  r[SEGMENT] = segment;
+  r[FIRST] = first;
 }
 
 function recordClass(shape: Shape): RecordClass {
@@ -43,13 +70,14 @@ function recordClass(shape: Shape): RecordClass {
     [SEGMENT]: number;
     [FIRST]: number;
 
-    constructor(reader: Reader, address: Address, segment: number, first: number) {
+    constructor(reader: Reader, address: Address, segment: number, first: number, movable = false) {
       this[READER] = reader;
       this[ADDRESS] = address;
       this[SEGMENT] = segment;
       this[FIRST] = first;
       // No new properties either: every write through a view throws (in strict code).
-      Object.freeze(this);
+      if (movable) Object.preventExtensions(this);
+      else Object.freeze(this);
     }
   }
   const prototype = SharedRecord.prototype;
