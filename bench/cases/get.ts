@@ -183,7 +183,7 @@ export const cases: BenchCase[] = [
     viewLoop: viewMapScore,
     recordLoop: recordMapScore,
     peer: 'native Map',
-    target: 1.5,
+    target: 1.3,
   }),
   getCase({
     name: 'get/map-string',
@@ -195,7 +195,7 @@ export const cases: BenchCase[] = [
     viewLoop: viewMapName,
     recordLoop: recordMapName,
     peer: 'native Map',
-    target: 2.5,
+    target: 1.3,
   }),
   getCase({
     name: 'get/object-number',
@@ -207,7 +207,7 @@ export const cases: BenchCase[] = [
     viewLoop: viewObjectScore,
     recordLoop: recordObjectScore,
     peer: 'native object',
-    target: 1.5,
+    target: 1.3,
   }),
   getCase({
     name: 'get/object-string',
@@ -219,6 +219,6 @@ export const cases: BenchCase[] = [
     viewLoop: viewObjectName,
     recordLoop: recordObjectName,
     peer: 'native object',
-    target: 2.5,
+    target: 1.3,
   }),
 ];
