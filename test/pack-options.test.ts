@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { hashString } from '../src/format/hash.js';
 import { CowshareError, type Image, open, pack, toJS, verify } from '../src/index.js';
 import { cloneableArb, treeArb } from './support/arbitrary.js';
 import { assertSameAsClone, cloneOf } from './support/equal.js';
@@ -143,6 +144,15 @@ describe('pack(value, { internLimit })', () => {
     // 10 distinct strings of 14 characters (20 bytes a node) against 1000 of them.
     assert.ok(size(none) - size(interned) >= 990 * 20, `${size(none)} vs ${size(interned)}`);
     assert.deepEqual(toJS(open(none)), words);
+  });
+
+  test('two strings whose hashes share their low bits are both stored once', () => {
+    // hashString('tag47') and hashString('tag783') agree in their low 16 bits: a direct-mapped cache of
+    // 65,536 slots had them evict each other on every use, storing every occurrence again.
+    assert.equal(hashString('tag47') & 0xffff, hashString('tag783') & 0xffff);
+    const records = (a: string, b: string) =>
+      Array.from({ length: 10_000 }, (_, i) => ({ tag: i % 2 ? a : b }));
+    assert.equal(size(pack(records('tag47', 'tag783'))), size(pack(records('tag47', 'tag784'))));
   });
 
   test('a limit that is not an integer from 0 to 2^24 is a RangeError, before anything is written', () => {

@@ -14,7 +14,7 @@ import { ImageWriter, type Ref, type SegmentSink, type WriterOptions } from './w
 export type BuilderRoot = 'map' | 'array' | 'object';
 
 export interface BuilderOptions extends WriterOptions {
-  /** As `PackOptions.internLimit`: distinct strings the intern cache holds (default 65,536). */
+  /** As `PackOptions.internLimit`: distinct strings the intern table holds before it starts over. */
   internLimit?: number;
   /**
    * Refuse ±Infinity and NaN (`UNPACKABLE`, with the path): for values parsed from JSON, which has no

@@ -16,7 +16,7 @@ import {
   homeBucket,
 } from './hash.js';
 import type { Image } from './image.js';
-import { hashAndAscii, InternCache } from './intern.js';
+import { hashAndAscii, InternTable } from './intern.js';
 import {
   Boxed,
   BUFFER_RESIZABLE,
@@ -46,11 +46,11 @@ export interface PackOptions extends WriterOptions {
   /** The root's name in the paths of refusals: `$` by default, as in `$.users[3].callback`. */
   path?: string;
   /**
-   * Distinct strings the intern cache holds, at most 2^24 (default 65,536; rounded down to a power
-   * of two): a string seen again while it is in the cache is stored once. Strings that repeat often
-   * (tags, enum values, keys) stay in it; unique ones (names, ids) only pass through. A larger cache
-   * finds rarer repeats, for a smaller image, at the cost of a table that no longer fits in the CPU's
-   * caches; 0 stores every string again.
+   * Distinct strings the intern table holds before it starts over, at most 2^24 (default 65,536): a
+   * string seen again while it is in the table is stored once. Strings that repeat often (tags, enum
+   * values, keys) are back in the table soon after it starts over; unique ones (names, ids) only pass
+   * through. A larger table finds rarer repeats, for a smaller image, at the cost of a table that no
+   * longer fits in the CPU's caches; 0 stores every string again.
    */
   internLimit?: number;
   /**
@@ -69,7 +69,7 @@ export type PackerOptions = Pick<PackOptions, 'internLimit' | 'tree'>;
 /** Objects on a tree-mode path checked one by one for a cycle; deeper ones are in a Set. */
 const SHALLOW_PATH = 32;
 
-/** The largest `internLimit`: the cache takes 16 bytes per string it can hold, allocated at once. */
+/** The largest `internLimit`: the table takes about 40 bytes per string it holds (load ≤ 1/2). */
 const MAX_INTERN_LIMIT = 2 ** 24;
 
 /** `PackOptions.internLimit` (also the streaming builder's), checked, or its default of 65,536. */
@@ -129,8 +129,8 @@ const OBJECTS_PER_MAP = 2 ** 23;
  * its root from their references (the `Streaming` methods below).
  */
 export class Packer {
-  /** Strings written, by content (a bounded cache: intern.ts). */
-  private readonly strings: InternCache;
+  /** Strings written, by content (a bounded table: intern.ts). */
+  private readonly strings: InternTable;
   /** The format hash of the last string `string()` was given, for the Map key or DICT key it may be. */
   private stringHash = 0;
   /**
@@ -173,7 +173,7 @@ export class Packer {
     protected readonly writer: ImageWriter,
     options: PackerOptions = {},
   ) {
-    this.strings = new InternCache(internLimitOf(options));
+    this.strings = new InternTable(internLimitOf(options));
     if (options.tree) this.path = [];
   }
 
